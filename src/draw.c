@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * draw.c
+ *	  SQL functions that draw negatives: sample, sample_array and the
+ *	  negatives aggregate.
+ *
+ * Every draw runs the same steps (NegsampDrawIds): look the sampler up,
+ * hold its lock shared while the exclusions are removed and the k items
+ * picked, release it, then take it exclusive only to add the picks to the
+ * counts.  Two calls may therefore pick from the same counts at once, and
+ * each applies its picks whole; a cancel between the steps applies
+ * nothing.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "negsamp.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+/* State of the negatives aggregate: one group's positives */
+typedef struct NegativesState
+{
+	char		name[NAMEDATALEN];
+	int32		k;
+	int64	   *items;
+	int64		nitems;
+	int64		capacity;
+} NegativesState;
+
+/*
+ * Return the non-null elements of an int8 array of any shape, and their
+ * number in *count.  NULL for a NULL argument.
+ */
+int64 *
+NegsampIdArray(ArrayType *array, int *count)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	int			nvalues;
+	int64	   *ids;
+	int			n = 0;
+
+	deconstruct_array(array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &values, &nulls, &nvalues);
+	ids = palloc(sizeof(int64) * Max(nvalues, 1));
+	for (int i = 0; i < nvalues; i++)
+		if (!nulls[i])
+			ids[n++] = DatumGetInt64(values[i]);
+	pfree(values);
+	pfree(nulls);
+	*count = n;
+	return ids;
+}
+
+/*
+ * Return the k argument, checked: not NULL, not negative.
+ */
+int32
+NegsampKArg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		k;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be null")));
+	k = PG_GETARG_INT32(argno);
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid k %d", k),
+				 errhint("k is the number of negatives to draw and must be 0 or more.")));
+	return k;
+}
+
+/*
+ * Draw k distinct negatives from the named sampler, never one of exclude,
+ * and return their ids in draw order.  With record, add them to the counts.
+ * With has_seed, draw from a generator seeded with seed; otherwise take the
+ * next seed from the sampler's generator.
+ */
+int64 *
+NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
+			   bool record, bool has_seed, int64 seed)
+{
+	MemoryContext work;
+	MemoryContext old;
+	NegsampSampler *s;
+	NegsampDraw *draw;
+	int			slot;
+	uint64		generation;
+	int64		eligible;
+	int64		n;
+	pg_prng_state rng;
+	uint32	   *picked;
+	int64	   *ids = palloc(sizeof(int64) * Max(k, 1));
+
+	picked = palloc(sizeof(uint32) * Max(k, 1));
+	work = AllocSetContextCreate(CurrentMemoryContext, "negsamp draw",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+
+	s = NegsampAcquire(name, LW_SHARED, &slot, &generation);
+	draw = NegsampDrawBegin(s, exclude, nexclude);
+	eligible = NegsampDrawEligible(draw);
+	n = s->n;
+	if (k > eligible)
+	{
+		NegsampRelease(slot);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k %d is larger than the " INT64_FORMAT " eligible items of sampler \"%s\"",
+						k, eligible, name),
+				 errdetail("The catalog has " INT64_FORMAT " items; the others are excluded or have weight 0.",
+						   n),
+				 errhint("Request at most " INT64_FORMAT " negatives.", eligible)));
+	}
+
+	if (has_seed)
+		pg_prng_seed(&rng, (uint64) seed);
+	else
+	{
+		uint64		call_seed;
+
+		SpinLockAcquire(&s->mutex);
+		call_seed = pg_prng_uint64(&s->prng);
+		SpinLockRelease(&s->mutex);
+		pg_prng_seed(&rng, call_seed);
+	}
+
+	NegsampDrawPick(draw, &rng, k, picked);
+	for (int i = 0; i < k; i++)
+		ids[i] = NegsampItemId(s, picked[i]);
+	NegsampRelease(slot);
+
+	/* A cancel that arrived during the picks takes effect here */
+	CHECK_FOR_INTERRUPTS();
+
+	if (record && k > 0)
+	{
+		s = NegsampReacquire(name, slot, generation, LW_EXCLUSIVE);
+		NegsampApply(s, picked, k);
+		NegsampRelease(slot);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+	pfree(picked);
+	return ids;
+}
+
+/* Read the arguments shared by sample and sample_array and draw */
+static int64 *
+draw_from_args(FunctionCallInfo fcinfo, int32 *k)
+{
+	char	   *name;
+	int64	   *exclude = NULL;
+	int			nexclude = 0;
+
+	NegsampCheckLoaded();
+	name = NegsampNameArg(fcinfo, 0);
+	*k = NegsampKArg(fcinfo, 1);
+	if (!PG_ARGISNULL(2))
+		exclude = NegsampIdArray(PG_GETARG_ARRAYTYPE_P(2), &nexclude);
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("record must not be null")));
+
+	return NegsampDrawIds(name, *k, exclude, nexclude, PG_GETARG_BOOL(3),
+						  !PG_ARGISNULL(4),
+						  PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4));
+}
+
+/* Build a one-dimensional bigint[] from count ids */
+static ArrayType *
+id_array(const int64 *ids, int count)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(count, 1));
+
+	for (int i = 0; i < count; i++)
+		values[i] = Int64GetDatum(ids[i]);
+	return construct_array(values, count, INT8OID, 8, FLOAT8PASSBYVAL,
+						   TYPALIGN_DOUBLE);
+}
+
+/*
+ * sample(name, k, exclude, record, seed) returns setof bigint
+ */
+PG_FUNCTION_INFO_V1(sample);
+Datum
+sample(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	int64	   *ids;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		int32		k;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		funcctx->user_fctx = draw_from_args(fcinfo, &k);
+		funcctx->max_calls = k;
+		MemoryContextSwitchTo(old);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	ids = (int64 *) funcctx->user_fctx;
+	if (funcctx->call_cntr < funcctx->max_calls)
+		SRF_RETURN_NEXT(funcctx, Int64GetDatum(ids[funcctx->call_cntr]));
+	SRF_RETURN_DONE(funcctx);
+}
+
+/*
+ * sample_array(name, k, exclude, record, seed) returns bigint[]
+ */
+PG_FUNCTION_INFO_V1(sample_array);
+Datum
+sample_array(PG_FUNCTION_ARGS)
+{
+	int32		k;
+	int64	   *ids = draw_from_args(fcinfo, &k);
+
+	PG_RETURN_ARRAYTYPE_P(id_array(ids, k));
+}
+
+/*
+ * negatives_transfn(state, name, item, k): collect one group's items.
+ */
+PG_FUNCTION_INFO_V1(negatives_transfn);
+Datum
+negatives_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	NegativesState *state;
+	char	   *name;
+	int32		k;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "negatives_transfn called in non-aggregate context");
+
+	NegsampCheckLoaded();
+	name = NegsampNameArg(fcinfo, 1);
+	k = NegsampKArg(fcinfo, 3);
+
+	if (PG_ARGISNULL(0))
+	{
+		state = MemoryContextAllocZero(aggcontext, sizeof(NegativesState));
+		strlcpy(state->name, name, NAMEDATALEN);
+		state->k = k;
+		state->capacity = 64;
+		state->items = MemoryContextAlloc(aggcontext,
+										  sizeof(int64) * state->capacity);
+	}
+	else
+	{
+		state = (NegativesState *) PG_GETARG_POINTER(0);
+		if (strcmp(state->name, name) != 0 || state->k != k)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s changed within one group of negatives()",
+							strcmp(state->name, name) != 0 ? "sampler name" : "k"),
+					 errdetail("The group started with sampler \"%s\" and k %d, then had sampler \"%s\" and k %d.",
+							   state->name, state->k, name, k),
+					 errhint("Pass the same sampler name and k for every row of a group.")));
+	}
+
+	/* A NULL item is no positive */
+	if (!PG_ARGISNULL(2))
+	{
+		if (state->nitems == state->capacity)
+		{
+			state->capacity *= 2;
+			state->items = repalloc_huge(state->items,
+										 sizeof(int64) * state->capacity);
+		}
+		state->items[state->nitems++] = PG_GETARG_INT64(2);
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * negatives_finalfn(state): draw k negatives outside the group's items.
+ * NULL for an empty group.
+ */
+PG_FUNCTION_INFO_V1(negatives_finalfn);
+Datum
+negatives_finalfn(PG_FUNCTION_ARGS)
+{
+	NegativesState *state;
+	int64	   *ids;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (NegativesState *) PG_GETARG_POINTER(0);
+	if (state->nitems > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("group of " INT64_FORMAT " items is too large for negatives()",
+						state->nitems)));
+
+	ids = NegsampDrawIds(state->name, state->k, state->items,
+						 (int) state->nitems, true, false, 0);
+	PG_RETURN_ARRAYTYPE_P(id_array(ids, state->k));
+}

@@ -1,0 +1,672 @@
+/*-------------------------------------------------------------------------
+ *
+ * engine.c
+ *	  One draw of k distinct negatives, and applying it to the counts.
+ *
+ * A draw picks items one after another, each with probability proportional
+ * to its weight among the items still eligible (not excluded, not picked
+ * yet), with weights fixed from the counts at the start of the call.  That
+ * is successive sampling without replacement, the law of
+ * torch.multinomial(weights, k, replacement=False).  No step walks the
+ * catalog:
+ *
+ * - Unweighted uniform, frequency and threshold samplers group items of
+ *	 equal weight into buckets, contiguous runs of a permutation (the whole
+ *	 catalog is one bucket under unweighted uniform, with the identity as
+ *	 permutation).  A pick chooses a bucket in proportion to its eligible
+ *	 items times their weight, through a Fenwick tree over the B buckets,
+ *	 then a uniform position among the bucket's eligible items.  Items that
+ *	 leave the eligible set are swapped to the end of their bucket in a
+ *	 private overlay (a sparse Fisher-Yates shuffle: two hash maps record the
+ *	 moved positions), so the shared arrays are only read.  Cost:
+ *	 O(B + (k + |exclude|) * (log B + log n)).
+ *
+ * - Weighted uniform samplers keep a Fenwick tree of the fixed weights in
+ *	 the sampler.  Removing an item adds its weight to a private hash map
+ *	 of per-node deltas along its O(log n) tree path, and a pick descends
+ *	 the tree reading node sum minus delta.  Excluded heavy items therefore
+ *	 cost nothing at pick time.  Cost: O((k + |exclude|) * log n).
+ *
+ * The caller holds the sampler's lock in shared mode from NegsampDrawBegin
+ * to the last NegsampDrawPick, and in exclusive mode for NegsampApply.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "negsamp.h"
+
+/* Hash map uint32 -> uint32, for the overlay of moved positions */
+typedef struct U32Entry
+{
+	uint32		key;
+	uint32		value;
+	char		status;
+} U32Entry;
+
+#define SH_PREFIX u32map
+#define SH_ELEMENT_TYPE U32Entry
+#define SH_KEY_TYPE uint32
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) murmurhash32(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Hash map uint32 -> double, for the Fenwick node deltas */
+typedef struct DeltaEntry
+{
+	uint32		key;
+	char		status;
+	double		value;
+} DeltaEntry;
+
+#define SH_PREFIX deltamap
+#define SH_ELEMENT_TYPE DeltaEntry
+#define SH_KEY_TYPE uint32
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) murmurhash32(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Tries before a weighted pick that keeps landing on rounding residue scans */
+#define WEIGHTED_MAX_RETRIES	16
+
+struct NegsampDraw
+{
+	const NegsampSampler *s;
+	int64		eligible;		/* items that a pick may still return */
+
+	/* Bucketed draws */
+	const uint32 *perm;			/* NULL means the identity */
+	const uint32 *pos;			/* NULL means the identity */
+	uint32		nbuckets;
+	const uint32 *bstart;		/* nbuckets + 1 entries */
+	uint32	   *bend;			/* end of each bucket's eligible run */
+	double	   *bweight;		/* weight of one item of each bucket */
+	double	   *fenwick;		/* 1-based, over bucket weights */
+	uint32		fenwick_step;	/* highest power of 2 <= nbuckets */
+	int64		reserved;		/* threshold: bucket held back, or -1 */
+	int64		unreserved_eligible;
+	u32map_hash *item_at;		/* moved positions: position -> item */
+	u32map_hash *position_of;	/* moved items: item -> position */
+
+	/* Weighted draws */
+	const double *weights;
+	const double *tree;
+	uint32		tree_step;		/* highest power of 2 <= n */
+	deltamap_hash *delta;		/* removed weight per tree node */
+	u32map_hash *removed;		/* removed items (values unused) */
+};
+
+static uint32
+highest_power_of_two(uint64 n)
+{
+	uint32		step = 1;
+
+	while ((uint64) step * 2 <= n)
+		step *= 2;
+	return step;
+}
+
+/* ---------------------------------------------------------------------
+ * Fenwick tree over buckets (private to one draw)
+ * ---------------------------------------------------------------------
+ */
+
+static void
+fenwick_add(NegsampDraw *d, uint32 bucket, double value)
+{
+	for (uint32 i = bucket + 1; i <= d->nbuckets; i += i & -i)
+		d->fenwick[i] += value;
+}
+
+/* Rebuild the bucket tree from the integer eligible counts */
+static void
+fenwick_rebuild(NegsampDraw *d)
+{
+	double	   *f = d->fenwick;
+
+	f[0] = 0.0;
+	for (uint32 b = 0; b < d->nbuckets; b++)
+	{
+		bool		held = ((int64) b == d->reserved);
+
+		f[b + 1] = held ? 0.0 : d->bweight[b] * (double) (d->bend[b] - d->bstart[b]);
+	}
+	for (uint32 i = 1; i <= d->nbuckets; i++)
+	{
+		uint32		parent = i + (i & -i);
+
+		if (parent <= d->nbuckets)
+			f[parent] += f[i];
+	}
+}
+
+static double
+fenwick_total(const NegsampDraw *d)
+{
+	double		total = 0.0;
+
+	for (uint32 i = d->nbuckets; i > 0; i -= i & -i)
+		total += d->fenwick[i];
+	return total;
+}
+
+/* Return the bucket in which cumulative weight u falls */
+static uint32
+fenwick_search(const NegsampDraw *d, double u)
+{
+	uint32		position = 0;
+
+	for (uint32 step = d->fenwick_step; step > 0; step >>= 1)
+	{
+		uint32		next = position + step;
+
+		if (next <= d->nbuckets && u >= d->fenwick[next])
+		{
+			position = next;
+			u -= d->fenwick[next];
+		}
+	}
+	return Min(position, d->nbuckets - 1);
+}
+
+/* ---------------------------------------------------------------------
+ * Bucketed draws
+ * ---------------------------------------------------------------------
+ */
+
+static uint32
+overlay_item_at(const NegsampDraw *d, uint32 p)
+{
+	U32Entry   *e = u32map_lookup(d->item_at, p);
+
+	if (e)
+		return e->value;
+	return d->perm ? d->perm[p] : p;
+}
+
+static uint32
+overlay_position_of(const NegsampDraw *d, uint32 item)
+{
+	U32Entry   *e = u32map_lookup(d->position_of, item);
+
+	if (e)
+		return e->value;
+	return d->pos ? d->pos[item] : item;
+}
+
+static void
+overlay_set(NegsampDraw *d, uint32 p, uint32 item)
+{
+	bool		found;
+
+	u32map_insert(d->item_at, p, &found)->value = item;
+	u32map_insert(d->position_of, item, &found)->value = p;
+}
+
+/* Return the bucket whose run of positions holds p */
+static uint32
+bucket_of(const NegsampDraw *d, uint32 p)
+{
+	uint32		lo = 0,
+				hi = d->nbuckets - 1;
+
+	while (lo < hi)
+	{
+		uint32		mid = lo + (hi - lo + 1) / 2;
+
+		if (d->bstart[mid] <= p)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * Make an item ineligible by swapping it behind its bucket's eligible run.
+ * Return false when it already was.
+ */
+static bool
+bucketed_remove(NegsampDraw *d, uint32 item)
+{
+	uint32		p = overlay_position_of(d, item);
+	uint32		b = bucket_of(d, p);
+	uint32		last;
+
+	if (p >= d->bend[b])
+		return false;
+
+	last = d->bend[b] - 1;
+	if (p != last)
+		overlay_set(d, p, overlay_item_at(d, last));
+	overlay_set(d, last, item);
+	d->bend[b] = last;
+	d->eligible--;
+
+	if ((int64) b == d->reserved)
+		return true;
+	d->unreserved_eligible--;
+	fenwick_add(d, b, -d->bweight[b]);
+	return true;
+}
+
+/*
+ * Choose the bucket of the next pick.  Rounding can leave a tiny positive
+ * sum over buckets that are already empty, and softmax weights can
+ * underflow to 0; both are settled from the integer counts.
+ */
+static uint32
+bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
+{
+	double		total;
+	uint32		b;
+
+	if (d->unreserved_eligible == 0)
+		return (uint32) d->reserved;
+
+	total = fenwick_total(d);
+	b = fenwick_search(d, pg_prng_double(rng) * total);
+	if (total > 0.0 && d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+		return b;
+
+	fenwick_rebuild(d);
+	total = fenwick_total(d);
+	b = fenwick_search(d, pg_prng_double(rng) * total);
+	if (total > 0.0 && d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+		return b;
+
+	/*
+	 * Only underflowed weights are left: the limit of the distribution puts
+	 * all mass on the lowest count, which is the first non-empty bucket.
+	 */
+	for (b = 0; b < d->nbuckets; b++)
+		if (d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+			return b;
+	elog(ERROR, "negsamp: no eligible bucket left");
+	return 0;					/* keep compiler quiet */
+}
+
+static uint32
+bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
+{
+	uint32		b = bucketed_choose(d, rng);
+	uint32		size = d->bend[b] - d->bstart[b];
+	uint32		p = d->bstart[b] + (uint32) pg_prng_uint64_range(rng, 0, size - 1);
+	uint32		item = overlay_item_at(d, p);
+
+	bucketed_remove(d, item);
+	return item;
+}
+
+static void
+bucketed_begin(NegsampDraw *d, int expected)
+{
+	const NegsampSampler *s = d->s;
+
+	if (s->strategy == NEGSAMP_UNIFORM)
+	{
+		uint32	   *start = palloc(sizeof(uint32) * 2);
+
+		start[0] = 0;
+		start[1] = (uint32) s->n;
+		d->perm = NULL;
+		d->pos = NULL;
+		d->nbuckets = 1;
+		d->bstart = start;
+	}
+	else
+	{
+		d->perm = NS_PERM(s);
+		d->pos = NS_POS(s);
+		d->nbuckets = s->nbuckets;
+		d->bstart = NS_BSTART(s);
+	}
+
+	d->bend = palloc(sizeof(uint32) * d->nbuckets);
+	d->bweight = palloc(sizeof(double) * d->nbuckets);
+	d->fenwick = palloc(sizeof(double) * (d->nbuckets + 1));
+	d->fenwick_step = highest_power_of_two(d->nbuckets);
+
+	for (uint32 b = 0; b < d->nbuckets; b++)
+	{
+		d->bend[b] = d->bstart[b + 1];
+		if (s->strategy == NEGSAMP_UNIFORM)
+			d->bweight[b] = 1.0;
+		else
+			d->bweight[b] = NegsampCountWeight(s, NS_BCOUNT(s)[b],
+											   NS_BCOUNT(s)[0]);
+	}
+
+	/* Threshold holds back the items at the maximum count */
+	d->reserved = -1;
+	d->unreserved_eligible = s->n;
+	if (s->strategy == NEGSAMP_THRESHOLD && d->nbuckets > 1)
+	{
+		d->reserved = d->nbuckets - 1;
+		d->unreserved_eligible = d->bstart[d->nbuckets - 1];
+	}
+	fenwick_rebuild(d);
+
+	d->item_at = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
+	d->position_of = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
+	d->eligible = s->n;
+}
+
+/* ---------------------------------------------------------------------
+ * Weighted draws
+ * ---------------------------------------------------------------------
+ */
+
+static double
+tree_node(const NegsampDraw *d, uint32 node)
+{
+	DeltaEntry *e = deltamap_lookup(d->delta, node);
+	double		value = d->tree[node];
+
+	if (e)
+		value -= e->value;
+	return (value > 0.0) ? value : 0.0;
+}
+
+static bool
+weighted_remove(NegsampDraw *d, uint32 item)
+{
+	bool		found;
+	double		w = d->weights[item];
+	uint64		n = (uint64) d->s->n;
+
+	if (w <= 0.0)
+		return false;
+	u32map_insert(d->removed, item, &found);
+	if (found)
+		return false;
+
+	for (uint64 node = (uint64) item + 1; node <= n; node += node & -node)
+	{
+		DeltaEntry *e = deltamap_insert(d->delta, (uint32) node, &found);
+
+		if (!found)
+			e->value = 0.0;
+		e->value += w;
+	}
+	d->eligible--;
+	return true;
+}
+
+/* Descend the tree to the item in which cumulative weight u falls */
+static uint32
+weighted_search(const NegsampDraw *d, double u)
+{
+	uint64		position = 0;
+	uint64		n = (uint64) d->s->n;
+
+	for (uint64 step = d->tree_step; step > 0; step >>= 1)
+	{
+		uint64		next = position + step;
+
+		if (next <= n)
+		{
+			double		value = tree_node(d, (uint32) next);
+
+			if (u >= value)
+			{
+				position = next;
+				u -= value;
+			}
+		}
+	}
+	return (uint32) Min(position, n - 1);
+}
+
+static bool
+weighted_is_eligible(const NegsampDraw *d, uint32 item)
+{
+	return d->weights[item] > 0.0 && u32map_lookup(d->removed, item) == NULL;
+}
+
+static uint32
+weighted_pick(NegsampDraw *d, pg_prng_state *rng)
+{
+	uint32		item;
+
+	for (int attempt = 0; attempt < WEIGHTED_MAX_RETRIES; attempt++)
+	{
+		double		total = 0.0;
+
+		for (uint64 node = (uint64) d->s->n; node > 0; node -= node & -node)
+			total += tree_node(d, (uint32) node);
+		item = weighted_search(d, pg_prng_double(rng) * total);
+		if (weighted_is_eligible(d, item))
+		{
+			weighted_remove(d, item);
+			return item;
+		}
+	}
+
+	/*
+	 * NOTE: only reached when rounding residue in the tree outweighs every
+	 * eligible item, which takes weights more than about 1e15 apart.  The
+	 * scan keeps the draw correct at O(n) cost.
+	 */
+	for (item = 0; item < (uint32) d->s->n; item++)
+		if (weighted_is_eligible(d, item))
+			break;
+	weighted_remove(d, item);
+	return item;
+}
+
+static void
+weighted_begin(NegsampDraw *d, int expected)
+{
+	const NegsampSampler *s = d->s;
+
+	d->weights = NS_WEIGHTS(s);
+	d->tree = NS_TREE(s);
+	d->tree_step = highest_power_of_two((uint64) s->n);
+	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 16), NULL);
+	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
+	d->eligible = s->npositive;
+}
+
+/* ---------------------------------------------------------------------
+ * Public interface
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Start a draw: take the weights from the current counts and remove the
+ * excluded ids that are in the catalog.  Memory comes from the current
+ * memory context.
+ */
+NegsampDraw *
+NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
+{
+	NegsampDraw *d = palloc0(sizeof(NegsampDraw));
+
+	d->s = s;
+	if (s->weighted)
+		weighted_begin(d, nexclude);
+	else
+		bucketed_begin(d, nexclude);
+
+	for (int i = 0; i < nexclude; i++)
+	{
+		int64		index = NegsampItemIndex(s, exclude[i]);
+
+		if (index < 0)
+			continue;
+		if (s->weighted)
+			weighted_remove(d, (uint32) index);
+		else
+			bucketed_remove(d, (uint32) index);
+	}
+	return d;
+}
+
+/*
+ * Return how many items the draw may still pick.
+ */
+int64
+NegsampDrawEligible(const NegsampDraw *draw)
+{
+	return draw->eligible;
+}
+
+/*
+ * Pick k more items into picked[k], in draw order.  The caller checked that
+ * k does not exceed NegsampDrawEligible().
+ */
+void
+NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
+{
+	Assert(k <= draw->eligible);
+
+	/* The overlay grows by two entries per pick; size it once */
+	if (draw->s->weighted)
+	{
+		deltamap_grow(draw->delta, draw->delta->members + (uint32) k * 32);
+		u32map_grow(draw->removed, draw->removed->members + (uint32) k * 2);
+	}
+	else
+	{
+		u32map_grow(draw->item_at, draw->item_at->members + (uint32) k * 3);
+		u32map_grow(draw->position_of, draw->position_of->members + (uint32) k * 3);
+	}
+
+	for (int i = 0; i < k; i++)
+		picked[i] = draw->s->weighted ? weighted_pick(draw, rng)
+			: bucketed_pick(draw, rng);
+}
+
+/* ---------------------------------------------------------------------
+ * Applying a draw to the counts
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct BucketedPick
+{
+	uint32		bucket;
+	uint32		item;
+} BucketedPick;
+
+static int
+compare_picks(const void *a, const void *b)
+{
+	const BucketedPick *pa = a;
+	const BucketedPick *pb = b;
+
+	if (pa->bucket != pb->bucket)
+		return (pa->bucket < pb->bucket) ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Move the picked items of each bucket to the end of its run, so each
+ * bucket splits into its unpicked items (count c) and its picked ones
+ * (count c+1); then rebuild the bucket list, merging runs of equal count.
+ * O(B + k log k).
+ */
+static void
+apply_bucketed(NegsampSampler *s, const uint32 *picked, int k)
+{
+	uint32	   *perm = NS_PERM(s);
+	uint32	   *pos = NS_POS(s);
+	int64	   *bcount = NS_BCOUNT(s);
+	uint32	   *bstart = NS_BSTART(s);
+	uint32		nb = s->nbuckets;
+	BucketedPick *picks = palloc(sizeof(BucketedPick) * k);
+	uint32	   *split = palloc(sizeof(uint32) * nb);
+	int64	   *old_count = palloc(sizeof(int64) * nb);
+	uint32	   *old_start = palloc(sizeof(uint32) * (nb + 1));
+	uint32		out = 0;
+	int			i = 0;
+
+	for (int j = 0; j < k; j++)
+	{
+		picks[j].item = picked[j];
+		picks[j].bucket = NegsampBucketOf(s, pos[picked[j]]);
+	}
+	qsort(picks, k, sizeof(BucketedPick), compare_picks);
+
+	for (uint32 b = 0; b < nb; b++)
+	{
+		uint32		end = bstart[b + 1];
+		uint32		target = end;
+
+		while (i < k && picks[i].bucket == b)
+		{
+			uint32		item = picks[i].item;
+			uint32		from = pos[item];
+			uint32		other;
+
+			target--;
+			other = perm[target];
+			perm[target] = item;
+			pos[item] = target;
+			perm[from] = other;
+			pos[other] = from;
+			i++;
+		}
+		split[b] = target;
+	}
+
+	memcpy(old_count, bcount, sizeof(int64) * nb);
+	memcpy(old_start, bstart, sizeof(uint32) * (nb + 1));
+	for (uint32 b = 0; b < nb; b++)
+	{
+		/* Unpicked part, count unchanged */
+		if (split[b] > old_start[b] &&
+			!(out > 0 && bcount[out - 1] == old_count[b]))
+		{
+			bcount[out] = old_count[b];
+			bstart[out] = old_start[b];
+			out++;
+		}
+		/* Picked part, count + 1 */
+		if (old_start[b + 1] > split[b] &&
+			!(out > 0 && bcount[out - 1] == old_count[b] + 1))
+		{
+			bcount[out] = old_count[b] + 1;
+			bstart[out] = split[b];
+			out++;
+		}
+	}
+	bstart[out] = (uint32) s->n;
+	s->nbuckets = out;
+
+	pfree(picks);
+	pfree(split);
+	pfree(old_count);
+	pfree(old_start);
+}
+
+/*
+ * Add one to the count of each picked item (k distinct indexes) and record
+ * the call.  The caller holds the sampler's lock in exclusive mode.
+ */
+void
+NegsampApply(NegsampSampler *s, const uint32 *picked, int k)
+{
+	if (k == 0)
+		return;
+	if (s->strategy == NEGSAMP_UNIFORM)
+	{
+		int64	   *counts = NS_COUNTS(s);
+
+		for (int i = 0; i < k; i++)
+			counts[picked[i]]++;
+	}
+	else
+		apply_bucketed(s, picked, k);
+	s->calls++;
+	s->draws += k;
+}
