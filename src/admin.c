@@ -276,7 +276,8 @@ read_spec(FunctionCallInfo fcinfo, NegsampSpec *spec)
 	if (has_items == has_cardinality)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of items and cardinality given", has_items ? "both" : "neither"),
+				 has_items ? errmsg("items and cardinality cannot both be given")
+				 : errmsg("either items or cardinality is required"),
 				 errhint("Pass exactly one: items for a list of item ids, or cardinality for ids 0 to cardinality - 1.")));
 
 	if (has_items)

@@ -216,7 +216,12 @@ sample(PG_FUNCTION_ARGS)
 	funcctx = SRF_PERCALL_SETUP();
 	ids = (int64 *) funcctx->user_fctx;
 	if (funcctx->call_cntr < funcctx->max_calls)
-		SRF_RETURN_NEXT(funcctx, Int64GetDatum(ids[funcctx->call_cntr]));
+	{
+		/* SRF_RETURN_NEXT advances call_cntr before it reads its argument */
+		Datum		id = Int64GetDatum(ids[funcctx->call_cntr]);
+
+		SRF_RETURN_NEXT(funcctx, id);
+	}
 	SRF_RETURN_DONE(funcctx);
 }
 

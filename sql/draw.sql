@@ -1,0 +1,130 @@
+-- sample and sample_array: exact seeded output, properties of every draw,
+-- and argument errors.
+
+SELECT negsamp.create_sampler('u', 'uniform', cardinality => 20, seed => 42);
+SELECT negsamp.create_sampler('f', 'frequency', cardinality => 20, seed => 42);
+SELECT negsamp.create_sampler('t', 'threshold', cardinality => 20, seed => 42);
+SELECT negsamp.create_sampler('w', 'uniform', cardinality => 20, seed => 42,
+    weights => ARRAY(SELECT (i % 4)::float8 FROM generate_series(0, 19) i));
+
+-- Exact output of a seeded sampler: the same calls give the same
+-- negatives on any machine.
+SELECT negsamp.sample_array('u', 5);
+SELECT negsamp.sample_array('u', 5, exclude => '{0,1,2,3,4}');
+SELECT * FROM negsamp.sample('u', 5);
+SELECT negsamp.sample_array('f', 5);
+SELECT negsamp.sample_array('t', 5);
+SELECT negsamp.sample_array('w', 5);
+
+-- After a reset, a seeded sampler repeats itself exactly.
+SELECT negsamp.reset_sampler('u');
+SELECT negsamp.sample_array('u', 5);
+
+-- A set-returning function in FROM without a reference to an outer row
+-- is run once and its rows reused; in the select list it runs per row.
+SELECT count(DISTINCT a) AS distinct_draws
+FROM (SELECT negsamp.sample_array('u', 5, record => false) a FROM generate_series(1, 10)) d;
+
+-- A per-call seed gives the same draw whatever happened before, and
+-- leaves the sampler's generator alone.
+SELECT negsamp.sample_array('u', 6, seed => 1000, record => false) =
+       negsamp.sample_array('u', 6, seed => 1000, record => false) AS same;
+SELECT negsamp.sample_array('w', 6, seed => 1000, record => false) =
+       negsamp.sample_array('w', 6, seed => 1000, record => false) AS same;
+SELECT array_agg(x) = negsamp.sample_array('f', 6, seed => 5, record => false) AS srf_equals_array
+FROM negsamp.sample('f', 6, seed => 5, record => false) x;
+
+-- k = 0 draws and records nothing.
+SELECT negsamp.sample_array('u', 0);
+SELECT count(*) FROM negsamp.sample('u', 0);
+
+-- record => false changes no count, calls or draws.
+CREATE TEMP TABLE before AS SELECT * FROM negsamp.item_counts('f');
+SELECT calls AS calls_before, draws AS draws_before FROM negsamp.samplers WHERE name = 'f';
+SELECT count(*) FROM (SELECT negsamp.sample('f', 7, record => false) FROM generate_series(1, 10)) d;
+SELECT calls, draws FROM negsamp.samplers WHERE name = 'f';
+SELECT count(*) AS changed FROM before b JOIN negsamp.item_counts('f') a USING (item_id)
+WHERE a.draws <> b.draws;
+
+-- Properties over many draws of every strategy: k distinct items, all in
+-- the catalog, none excluded; counts sum to k times the recorded calls.
+SELECT negsamp.reset_sampler(s) FROM unnest('{u,f,t,w}'::text[]) s;
+CREATE TEMP TABLE draws AS
+SELECT s.name, g AS call, negsamp.sample_array(s.name, 7, exclude => ARRAY[g % 20, (g * 7) % 20, NULL, 99, -5]) AS negs,
+       ARRAY[g % 20, (g * 7) % 20]::bigint[] AS excluded
+FROM (VALUES ('u'), ('f'), ('t'), ('w')) s(name), generate_series(1, 200) g;
+SELECT name,
+       bool_and(cardinality(negs) = 7) AS k_each,
+       bool_and((SELECT count(DISTINCT x) FROM unnest(negs) x) = 7) AS distinct_each,
+       bool_and(NOT negs && excluded) AS none_excluded,
+       bool_and(negs <@ ARRAY(SELECT generate_series(0, 19)::bigint)) AS in_catalog
+FROM draws GROUP BY name ORDER BY name;
+SELECT name, calls, draws, draws = 7 * calls AS draws_is_k_times_calls,
+       (SELECT sum(c.draws) FROM negsamp.item_counts(name) c) = draws AS counts_sum_to_draws
+FROM negsamp.samplers WHERE name IN ('u', 'f', 't', 'w') ORDER BY name;
+
+-- Items of weight 0 are never drawn (w has weight 0 at ids 0, 4, 8, ...).
+SELECT count(*) AS zero_weight_draws FROM draws, unnest(negs) x
+WHERE name = 'w' AND x % 4 = 0;
+-- 15 items have positive weight; excluding 10 of them leaves 5.
+SELECT negsamp.sample_array('w', 5, exclude => '{1,2,3,5,6,7,9,10,11,13}', record => false);
+SELECT negsamp.sample_array('w', 6, exclude => '{1,2,3,5,6,7,9,10,11,13}', record => false);
+-- The exact law of a weighted draw without replacement: weights 1, 2, 3
+-- give first pick 1 with probability 1/6 and the pair (2, 3) with
+-- probability 2/6 * 3/4 + 3/6 * 2/3 = 7/12.
+SELECT negsamp.create_sampler('w3', 'uniform', items => '{1,2,3}', weights => '{1,2,3}', seed => 3);
+SELECT round(avg((a[1] = 1)::int), 2) AS first_is_1,
+       round(avg((a @> '{2,3}')::int), 2) AS pair_2_3
+FROM (SELECT negsamp.sample_array('w3', 2, record => false) a FROM generate_series(1, 20000)) d;
+
+-- Threshold covers the catalog evenly: with n = 20 and k = 5, every item
+-- has count exactly 1 after 4 calls, and 2 after 8.
+SELECT negsamp.create_sampler('cover', 'threshold', cardinality => 20, seed => 9);
+SELECT negsamp.sample_array('cover', 5) FROM generate_series(1, 4);
+SELECT min(draws), max(draws) FROM negsamp.item_counts('cover');
+SELECT count(*) FROM (SELECT negsamp.sample_array('cover', 5) FROM generate_series(1, 4)) d;
+SELECT min(draws), max(draws) FROM negsamp.item_counts('cover');
+-- Once one item is ahead, it is skipped until all others catch up.
+SELECT negsamp.sample_array('cover', 1);
+SELECT probability > 0 AS drawable, count(*) FROM negsamp.item_counts('cover')
+GROUP BY 1 ORDER BY 1;
+SELECT count(*) FROM (SELECT negsamp.sample_array('cover', 1) FROM generate_series(1, 19)) d;
+SELECT min(draws), max(draws) FROM negsamp.item_counts('cover');
+-- Exclusions can force items at the maximum: 19 of 20 items excluded, so
+-- only the item at the maximum is left and it is drawn.
+SELECT negsamp.sample_array('cover', 1, exclude => ARRAY(SELECT generate_series(1, 19)::bigint));
+SELECT negsamp.sample_array('cover', 1, exclude => ARRAY(SELECT generate_series(1, 19)::bigint));
+
+-- Frequency favours the items drawn least: give items 0..9 a head start of
+-- 50 draws each, then the next 100 draws of 5 from 20 go mostly to 10..19.
+SELECT negsamp.create_sampler('fav', 'frequency', cardinality => 20,
+                              mode => 'softsum', seed => 11);
+SELECT count(*) FROM (SELECT negsamp.sample_array('fav', 5, exclude => '{10,11,12,13,14,15,16,17,18,19}')
+                      FROM generate_series(1, 100)) d;
+SELECT sum(draws) FILTER (WHERE item_id < 10) AS head_start,
+       sum(draws) FILTER (WHERE item_id >= 10) AS others
+FROM negsamp.item_counts('fav');
+CREATE TEMP TABLE fav_before AS SELECT * FROM negsamp.item_counts('fav');
+SELECT count(*) FROM (SELECT negsamp.sample_array('fav', 5) FROM generate_series(1, 100)) d;
+SELECT sum(a.draws - b.draws) FILTER (WHERE item_id < 10) AS new_to_drawn,
+       sum(a.draws - b.draws) FILTER (WHERE item_id >= 10) AS new_to_undrawn
+FROM negsamp.item_counts('fav') a JOIN fav_before b USING (item_id);
+
+-- Exclusions: multi-dimensional arrays are read element by element,
+-- duplicates and unknown ids are harmless.
+SELECT negsamp.sample_array('u', 3, exclude => '{{0,1},{2,3}}', record => false) && '{0,1,2,3}' AS overlap;
+SELECT negsamp.sample_array('u', 18, exclude => '{5,5,5,7,1000,-1}', record => false) && '{5,7}' AS overlap;
+
+-- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
+SELECT negsamp.sample_array('u', 21);
+SELECT negsamp.sample_array('u', 19, exclude => '{0,1}');
+SELECT negsamp.sample_array('u', -1);
+SELECT negsamp.sample_array('u', NULL);
+SELECT negsamp.sample_array(NULL, 3);
+SELECT negsamp.sample_array('u', 3, record => NULL);
+SELECT * FROM negsamp.sample('nosuch', 3);
+SELECT negsamp.sample_array('', 3);
+-- A failed call leaves the counts as they were.
+SELECT calls, draws FROM negsamp.samplers WHERE name = 'u';
+
+SELECT negsamp.drop_sampler(name) FROM negsamp.samplers ORDER BY name COLLATE "C";
