@@ -75,3 +75,19 @@ ns_psql() {
     ns_as_owner "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$NS_DIR" \
         -p "$NS_PORT" -U postgres "$@"
 }
+
+# Compare two values; print a failure message and return 1 if they differ.
+ns_expect() {
+    local what=$1 actual=$2 expected=$3
+    if [ "$actual" != "$expected" ]; then
+        echo "FAIL: $what: expected [$expected], got [$actual]" >&2
+        return 1
+    fi
+    echo "  ok: $what"
+}
+
+# Run one SQL statement and print its unaligned, tuples-only output.
+ns_query() {
+    local db=$1; shift
+    ns_psql -At -d "$db" -c "$1"
+}
