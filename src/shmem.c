@@ -36,6 +36,7 @@
 
 #include "miscadmin.h"
 #include "negsamp.h"
+#include "registry.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -46,36 +47,8 @@
 #define NEGSAMP_TRANCHE		"negsamp"
 #define ARENA_ALIGN			64	/* blocks start on a cache line */
 
-typedef enum SlotState
-{
-	SLOT_FREE = 0,
-	SLOT_BUILDING,
-	SLOT_READY
-} SlotState;
-
-typedef struct NegsampSlot
-{
-	SlotState	state;
-	uint64		generation;		/* unique per created sampler */
-	Oid			dbid;
-	Oid			owner;
-	char		name[NAMEDATALEN];
-	Size		offset;			/* of the block in the arena */
-	Size		size;
-} NegsampSlot;
-
-typedef struct NegsampControl
-{
-	LWLock	   *registry_lock;
-	LWLockPadded *sampler_locks;	/* one per slot */
-	Size		arena_size;
-	int			nslots;
-	uint64		next_generation;
-	NegsampSlot slots[FLEXIBLE_ARRAY_MEMBER];
-} NegsampControl;
-
-static NegsampControl *negsamp_control = NULL;
-static char *negsamp_arena = NULL;
+NegsampControl *negsamp_control = NULL;
+char	   *negsamp_arena = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -305,8 +278,8 @@ compare_extents(const void *a, const void *b)
  * Return false when there is none, with the free total and the largest gap.
  * The caller holds the registry lock in exclusive mode.
  */
-static bool
-allocate_extent(Size size, Size *offset, Size *free_total, Size *largest)
+bool
+NegsampAllocateExtent(Size size, Size *offset, Size *free_total, Size *largest)
 {
 	Extent	   *used = palloc(sizeof(Extent) * (negsamp_control->nslots + 1));
 	int			nused = 0;
@@ -368,6 +341,8 @@ NegsampCreate(const char *name, const NegsampSpec *spec)
 								 NegsampSamplerSize(spec->strategy, spec->n,
 													spec->dense,
 													spec->weights != NULL));
+
+	/* The arena is small next to SIZE_MAX, so the alignment cannot wrap */
 	Size		offset = 0;
 	Size		free_total;
 	Size		largest;
@@ -400,7 +375,7 @@ NegsampCreate(const char *name, const NegsampSpec *spec)
 				 errhint("Drop unused samplers, or increase negsamp.max_samplers and restart the server.")));
 	}
 
-	if (!allocate_extent(size, &offset, &free_total, &largest))
+	if (!NegsampAllocateExtent(size, &offset, &free_total, &largest))
 	{
 		LWLockRelease(negsamp_control->registry_lock);
 		ereport(ERROR,
