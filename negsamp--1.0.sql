@@ -118,4 +118,38 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION item_counts(text)
 IS 'every catalog item with its draw count and its probability in a single draw without exclusions';
 
+CREATE FUNCTION restore_counts_transfn(internal, text, bigint, bigint)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'restore_counts_transfn'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION restore_counts_finalfn(internal, text, bigint, bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'restore_counts_finalfn'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE AGGREGATE restore_counts(name text, item bigint, draws bigint) (
+    SFUNC = restore_counts_transfn,
+    STYPE = internal,
+    FINALFUNC = restore_counts_finalfn,
+    FINALFUNC_EXTRA
+);
+
+COMMENT ON AGGREGATE restore_counts(text, bigint, bigint)
+IS 'replace the counts of a sampler with the (item, draws) rows of a query; items absent get 0';
+
+-- Like negatives(), each call changes shared state.
+UPDATE pg_catalog.pg_proc SET provolatile = 'v'
+WHERE oid = 'restore_counts(text, bigint, bigint)'::pg_catalog.regprocedure;
+
+CREATE FUNCTION save_state()
+RETURNS void
+AS 'MODULE_PATHNAME', 'save_state'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION save_state()
+IS 'write all samplers to the state file now, to survive a crash or an immediate shutdown';
+
+REVOKE ALL ON FUNCTION save_state() FROM PUBLIC;
+
 GRANT SELECT ON samplers TO PUBLIC;

@@ -658,6 +658,7 @@ NegsampApply(NegsampSampler *s, const uint32 *picked, int k)
 {
 	if (k == 0)
 		return;
+	s->changing = true;
 	if (s->strategy == NEGSAMP_UNIFORM)
 	{
 		int64	   *counts = NS_COUNTS(s);
@@ -669,4 +670,5 @@ NegsampApply(NegsampSampler *s, const uint32 *picked, int k)
 		apply_bucketed(s, picked, k);
 	s->calls++;
 	s->draws += k;
+	s->changing = false;
 }

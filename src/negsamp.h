@@ -82,6 +82,7 @@ typedef struct NegsampSampler
 	pg_prng_state prng;
 
 	/* Changed only under the sampler's lock in exclusive mode */
+	bool		changing;		/* set while counts are rewritten */
 	int64		calls;
 	int64		draws;
 	uint32		nbuckets;
@@ -145,6 +146,7 @@ extern double NegsampCountWeight(const NegsampSampler *s, int64 count,
 								 int64 min_count);
 extern void NegsampProbabilities(const NegsampSampler *s, const int64 *counts,
 								 const double *weights, double *prob);
+extern const char *NegsampSamplerValidate(const NegsampSampler *s, Size size);
 extern const char *NegsampStrategyName(NegsampStrategy strategy);
 extern const char *NegsampModeName(NegsampMode mode);
 
@@ -163,6 +165,9 @@ extern int64 *NegsampIdArray(ArrayType *array, int *count);
 extern int64 *NegsampDrawIds(const char *name, int32 k, const int64 *exclude,
 							 int nexclude, bool record, bool has_seed,
 							 int64 seed);
+
+/* persist.c */
+extern void NegsampPersistStartup(void);
 
 /* shmem.c: registry and arena */
 extern void NegsampShmemInit(void);

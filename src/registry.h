@@ -11,6 +11,8 @@
 
 #include "negsamp.h"
 
+#define NEGSAMP_ARENA_ALIGN	64	/* blocks start on a cache line */
+
 typedef enum SlotState
 {
 	SLOT_FREE = 0,

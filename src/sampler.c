@@ -183,12 +183,14 @@ NegsampSamplerInit(NegsampSampler *s, const NegsampSpec *spec)
 void
 NegsampSamplerReset(NegsampSampler *s)
 {
+	s->changing = true;
 	if (s->strategy == NEGSAMP_UNIFORM)
 		memset(NS_COUNTS(s), 0, sizeof(int64) * s->n);
 	else
 		reset_buckets(s);
 	s->calls = 0;
 	s->draws = 0;
+	s->changing = false;
 
 	if (s->has_seed)
 	{
@@ -360,6 +362,68 @@ NegsampProbabilities(const NegsampSampler *s, const int64 *counts,
 
 	for (int64 i = 0; i < n; i++)
 		prob[i] = (total > 0.0) ? prob[i] / total : 0.0;
+}
+
+/*
+ * Check a sampler block read from a file: the header's shape, the layout,
+ * and the bucket structure a draw relies on.  Return NULL when the block is
+ * sound, else the reason it is not.  O(n).
+ */
+const char *
+NegsampSamplerValidate(const NegsampSampler *s, Size size)
+{
+	NegsampSampler expected;
+
+	if (s->magic != NEGSAMP_SAMPLER_MAGIC)
+		return "a sampler block has a wrong magic number";
+	if (s->changing)
+		return "a sampler was saved while its counts were being changed";
+	if (s->strategy < NEGSAMP_UNIFORM || s->strategy > NEGSAMP_THRESHOLD ||
+		s->mode < NEGSAMP_MODE_NONE || s->mode > NEGSAMP_MODE_SOFTSUM ||
+		(s->strategy == NEGSAMP_UNIFORM) != (s->mode == NEGSAMP_MODE_NONE) ||
+		(s->weighted && s->strategy != NEGSAMP_UNIFORM) ||
+		!(s->temperature > 0.0) ||
+		s->n < 1 || s->n > NEGSAMP_MAX_ITEMS ||
+		s->npositive < 1 || s->npositive > s->n ||
+		s->calls < 0 || s->draws < 0)
+		return "a sampler header is invalid";
+
+	layout(&expected, s->strategy, s->n, s->dense, s->weighted);
+	if (expected.total_size != size || s->total_size != size ||
+		expected.off_ids != s->off_ids || expected.off_counts != s->off_counts ||
+		expected.off_weights != s->off_weights || expected.off_tree != s->off_tree ||
+		expected.off_perm != s->off_perm || expected.off_pos != s->off_pos ||
+		expected.off_bcount != s->off_bcount || expected.off_bstart != s->off_bstart)
+		return "a sampler layout is invalid";
+
+	if (!s->dense)
+		for (int64 i = 1; i < s->n; i++)
+			if (NS_IDS(s)[i - 1] >= NS_IDS(s)[i])
+				return "a sampler's item ids are not sorted";
+
+	if (s->strategy == NEGSAMP_UNIFORM)
+	{
+		for (int64 i = 0; i < s->n; i++)
+			if (NS_COUNTS(s)[i] < 0)
+				return "a sampler has a negative count";
+		return NULL;
+	}
+
+	if (s->nbuckets < 1 || s->nbuckets > s->n ||
+		NS_BSTART(s)[0] != 0 || NS_BSTART(s)[s->nbuckets] != (uint32) s->n)
+		return "a sampler's buckets are invalid";
+	for (uint32 b = 0; b < s->nbuckets; b++)
+		if (NS_BSTART(s)[b] >= NS_BSTART(s)[b + 1] || NS_BCOUNT(s)[b] < 0 ||
+			(b > 0 && NS_BCOUNT(s)[b - 1] >= NS_BCOUNT(s)[b]))
+			return "a sampler's buckets are invalid";
+	for (int64 i = 0; i < s->n; i++)
+	{
+		uint32		p = NS_POS(s)[i];
+
+		if (p >= (uint32) s->n || NS_PERM(s)[p] != (uint32) i)
+			return "a sampler's item order is invalid";
+	}
+	return NULL;
 }
 
 const char *

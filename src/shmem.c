@@ -45,7 +45,7 @@
 #include "utils/builtins.h"
 
 #define NEGSAMP_TRANCHE		"negsamp"
-#define ARENA_ALIGN			64	/* blocks start on a cache line */
+
 
 NegsampControl *negsamp_control = NULL;
 char	   *negsamp_arena = NULL;
@@ -73,7 +73,7 @@ negsamp_shmem_request(void)
 		prev_shmem_request_hook();
 
 	RequestAddinShmemSpace(control_size());
-	RequestAddinShmemSpace(add_size(arena_size(), ARENA_ALIGN));
+	RequestAddinShmemSpace(add_size(arena_size(), NEGSAMP_ARENA_ALIGN));
 	RequestNamedLWLockTranche(NEGSAMP_TRANCHE, 1 + negsamp_max_samplers);
 }
 
@@ -97,9 +97,9 @@ negsamp_shmem_startup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	negsamp_control = ShmemInitStruct("negsamp control", control_size(),
 									  &found_control);
-	arena = ShmemInitStruct("negsamp arena", add_size(arena_size(), ARENA_ALIGN),
+	arena = ShmemInitStruct("negsamp arena", add_size(arena_size(), NEGSAMP_ARENA_ALIGN),
 							&found_arena);
-	negsamp_arena = (char *) TYPEALIGN(ARENA_ALIGN, arena);
+	negsamp_arena = (char *) TYPEALIGN(NEGSAMP_ARENA_ALIGN, arena);
 
 	if (!found_control)
 	{
@@ -114,6 +114,9 @@ negsamp_shmem_startup(void)
 			negsamp_control->slots[i].state = SLOT_FREE;
 	}
 	LWLockRelease(AddinShmemInitLock);
+
+	if (!IsUnderPostmaster)
+		NegsampPersistStartup();
 }
 
 /*
@@ -337,7 +340,7 @@ abandon_build(int code, Datum arg)
 void
 NegsampCreate(const char *name, const NegsampSpec *spec)
 {
-	Size		size = TYPEALIGN(ARENA_ALIGN,
+	Size		size = TYPEALIGN(NEGSAMP_ARENA_ALIGN,
 								 NegsampSamplerSize(spec->strategy, spec->n,
 													spec->dense,
 													spec->weights != NULL));
