@@ -202,7 +202,7 @@ restore_counts_finalfn(PG_FUNCTION_ARGS)
 	Oid			owner;
 	int64	   *counts;
 	int64		total;
-	BucketOrder order;
+	BucketOrder order = {0};
 	NegsampStrategy strategy;
 	int64		n;
 

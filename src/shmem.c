@@ -174,6 +174,8 @@ find_slot(const char *name, bool include_building)
 	return -1;
 }
 
+static void report_missing(const char *name) pg_attribute_noreturn();
+
 static void
 report_missing(const char *name)
 {
@@ -202,7 +204,10 @@ NegsampAcquire(const char *name, LWLockMode mode, int *slot, uint64 *generation)
 		*generation = negsamp_control->slots[i].generation;
 	LWLockRelease(negsamp_control->registry_lock);
 	if (i < 0)
+	{
 		report_missing(name);
+		return NULL;			/* not reached */
+	}
 
 	*slot = i;
 	return NegsampReacquire(name, i, *generation, mode);
@@ -434,9 +439,9 @@ NegsampDrop(const char *name, bool missing_ok)
 	LWLockRelease(negsamp_control->registry_lock);
 	if (i < 0)
 	{
-		if (missing_ok)
-			return false;
-		report_missing(name);
+		if (!missing_ok)
+			report_missing(name);
+		return false;
 	}
 	NegsampCheckOwner(name, owner);
 
