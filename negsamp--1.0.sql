@@ -152,4 +152,7 @@ IS 'write all samplers to the state file now, to survive a crash or an immediate
 
 REVOKE ALL ON FUNCTION save_state() FROM PUBLIC;
 
+-- Drawing and inspecting are open to every role; changing a sampler is
+-- checked against its owner inside the functions.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
 GRANT SELECT ON samplers TO PUBLIC;

@@ -48,6 +48,7 @@ SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 2, weights => '{1
 SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 2, weights => '{1,NaN}');
 SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 2, weights => '{Infinity,1}');
 SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 2, weights => '{0,0}');
+SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 3, weights => '{1e308,1e308,1}');
 SELECT negsamp.create_sampler('bad', 'uniform', cardinality => 2, weights => '{1,NULL}');
 SELECT negsamp.create_sampler('bad', 'frequency', cardinality => 2, weights => '{1,1}');
 

@@ -117,6 +117,7 @@ SELECT negsamp.sample_array('u', 18, exclude => '{5,5,5,7,1000,-1}', record => f
 
 -- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
 SELECT negsamp.sample_array('u', 21);
+SELECT negsamp.sample_array('u', 2147483647);
 SELECT negsamp.sample_array('u', 19, exclude => '{0,1}');
 SELECT negsamp.sample_array('u', -1);
 SELECT negsamp.sample_array('u', NULL);

@@ -173,6 +173,7 @@ read_weights(ArrayType *array, NegsampSpec *spec, const int64 *positions)
 	Datum	   *values;
 	bool	   *nulls;
 	int			nvalues;
+	double		total;
 
 	deconstruct_array(array, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &values, &nulls, &nvalues);
@@ -205,6 +206,14 @@ read_weights(ArrayType *array, NegsampSpec *spec, const int64 *positions)
 		if (w > 0.0)
 			spec->npositive++;
 	}
+	total = 0.0;
+	for (int64 i = 0; i < spec->n; i++)
+		total += spec->weights[i];
+	if (isinf(total))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sum of weights is out of range for double precision"),
+				 errhint("Scale the weights down; only their ratios matter.")));
 	if (spec->npositive == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -100,9 +100,8 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	int64		n;
 	pg_prng_state rng;
 	uint32	   *picked;
-	int64	   *ids = palloc(sizeof(int64) * Max(k, 1));
+	int64	   *ids;
 
-	picked = palloc(sizeof(uint32) * Max(k, 1));
 	work = AllocSetContextCreate(CurrentMemoryContext, "negsamp draw",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
@@ -122,6 +121,12 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 						   n),
 				 errhint("Request at most " INT64_FORMAT " negatives.", eligible)));
 	}
+
+	/* Allocate for k only once k is known to fit the catalog */
+	MemoryContextSwitchTo(old);
+	ids = palloc(sizeof(int64) * Max(k, 1));
+	picked = palloc(sizeof(uint32) * Max(k, 1));
+	MemoryContextSwitchTo(work);
 
 	if (has_seed)
 		pg_prng_seed(&rng, (uint64) seed);

@@ -39,6 +39,9 @@
 #define NEGSAMP_STATE_FILE	PGSTAT_STAT_PERMANENT_DIRECTORY "/negsamp.state"
 #define NEGSAMP_STATE_TMP	NEGSAMP_STATE_FILE ".tmp"
 
+/* Set in the postmaster after its first load; survives crash restarts */
+static bool loaded_once = false;
+
 static const uint32 NEGSAMP_FILE_MAGIC = 0x4E534631;	/* "NSF1" */
 static const uint32 NEGSAMP_FILE_VERSION = 1;
 
@@ -369,10 +372,18 @@ load_state(void)
 	}
 	else
 		ereport(LOG,
-				(errmsg("negsamp loaded %u samplers from \"%s\"",
-						header.count, NEGSAMP_STATE_FILE)));
+				(errmsg_plural("negsamp loaded %u sampler from \"%s\"",
+							   "negsamp loaded %u samplers from \"%s\"",
+							   header.count, header.count, NEGSAMP_STATE_FILE)));
 
-	unlink(NEGSAMP_STATE_FILE);
+	/*
+	 * Remove the file at the first start, so a backup or standby taken
+	 * later does not inherit it.  A file loaded after a crash restart was
+	 * written by save_state() in this server's life: keep it for the next
+	 * crash.
+	 */
+	if (!loaded_once)
+		unlink(NEGSAMP_STATE_FILE);
 }
 
 /*
@@ -384,6 +395,7 @@ void
 NegsampPersistStartup(void)
 {
 	load_state();
+	loaded_once = true;
 	on_shmem_exit(negsamp_shmem_exit, (Datum) 0);
 }
 

@@ -43,6 +43,7 @@
 #include "commands/dbcommands.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 
 #define NEGSAMP_TRANCHE		"negsamp"
 
@@ -340,6 +341,58 @@ abandon_build(int code, Datum arg)
 }
 
 /*
+ * Free the samplers of databases that were dropped: nobody can connect to
+ * them to drop their samplers, and they would hold memory for ever.
+ */
+static void
+free_orphans(void)
+{
+	int			nslots = negsamp_control->nslots;
+	bool	   *orphan = palloc0(sizeof(bool) * nslots);
+	uint64	   *generation = palloc(sizeof(uint64) * nslots);
+	Oid		   *dbid = palloc(sizeof(Oid) * nslots);
+	bool		any = false;
+
+	LWLockAcquire(negsamp_control->registry_lock, LW_SHARED);
+	for (int i = 0; i < nslots; i++)
+	{
+		dbid[i] = negsamp_control->slots[i].dbid;
+		generation[i] = negsamp_control->slots[i].generation;
+		orphan[i] = (negsamp_control->slots[i].state == SLOT_READY &&
+					 dbid[i] != MyDatabaseId);
+	}
+	LWLockRelease(negsamp_control->registry_lock);
+
+	/* Look the databases up without holding the registry lock */
+	for (int i = 0; i < nslots; i++)
+		if (orphan[i])
+		{
+			orphan[i] = !SearchSysCacheExists1(DATABASEOID,
+											   ObjectIdGetDatum(dbid[i]));
+			any |= orphan[i];
+		}
+	if (!any)
+		return;
+
+	LWLockAcquire(negsamp_control->registry_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < nslots; i++)
+	{
+		NegsampSlot *slot = &negsamp_control->slots[i];
+
+		if (!orphan[i] || slot->state != SLOT_READY ||
+			slot->generation != generation[i])
+			continue;
+		LWLockAcquire(sampler_lock(i), LW_EXCLUSIVE);
+		slot->state = SLOT_FREE;
+		LWLockRelease(sampler_lock(i));
+		ereport(LOG,
+				(errmsg("negsamp freed sampler \"%s\" of dropped database %u",
+						slot->name, slot->dbid)));
+	}
+	LWLockRelease(negsamp_control->registry_lock);
+}
+
+/*
  * Reserve a slot and a block for a new sampler, build it, and publish it.
  */
 void
@@ -358,6 +411,7 @@ NegsampCreate(const char *name, const NegsampSpec *spec)
 	NegsampSlot *slot;
 
 	NegsampCheckLoaded();
+	free_orphans();
 
 	LWLockAcquire(negsamp_control->registry_lock, LW_EXCLUSIVE);
 	if (find_slot(name, true) >= 0)

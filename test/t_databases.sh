@@ -28,3 +28,12 @@ ns_expect "drop in two leaves one alone" \
 ns_expect "two has none" "$(ns_query two "SELECT count(*) FROM negsamp.samplers")" "0"
 ns_expect "two cannot draw from one's sampler" \
     "$(ns_psql -d two -c "SELECT negsamp.sample_array('s', 1)" 2>&1 | grep -c 'does not exist in database "two"')" "1"
+
+# The samplers of a dropped database are freed by the next create.
+ns_query postgres "CREATE DATABASE three" >/dev/null
+ns_query three "CREATE EXTENSION negsamp" >/dev/null
+ns_query three "SELECT negsamp.create_sampler('big', 'uniform', cardinality => 5000000)" >/dev/null
+ns_query postgres "DROP DATABASE three" >/dev/null
+ns_query one "SELECT negsamp.create_sampler('big', 'uniform', cardinality => 5000000)" >/dev/null
+ns_expect "dropped database's sampler freed" \
+    "$(grep -c 'negsamp freed sampler "big" of dropped database' "$NS_DIR/server.log")" "1"

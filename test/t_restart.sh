@@ -58,10 +58,22 @@ ns_expect "crash restarted the server" "$(grep -c 'terminated by signal 9' "$NS_
 ns_expect "samplers back from the save after a crash" "$(q "SELECT sum(calls) FROM negsamp.samplers")" "$calls_saved"
 ns_expect "draws work after the crash" "$(q "SELECT cardinality(negsamp.sample_array('f', 5))")" "5"
 
+# A second crash in the same server life brings back the same save.
+ns_psql -d postgres -c "SELECT count(negsamp.sample_array('f', 20)) FROM generate_series(1, 10000000)" >/dev/null 2>&1 &
+sleep 1
+pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(negsamp.sample_array%' AND pid <> pg_backend_pid()")
+kill -9 "$pid"
+wait || true
+for _ in $(seq 1 60); do q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+ns_expect "second crash restarted the server" "$(grep -c 'terminated by signal 9' "$NS_DIR/server.log")" "2"
+ns_expect "samplers back from the save after a second crash" "$(q "SELECT sum(calls) FROM negsamp.samplers")" "$calls_saved"
+
 # negsamp.save = off: a clean stop writes nothing.
 ns_as_owner sh -c "echo 'negsamp.save = off' >> '$NS_DIR/data/postgresql.conf'"
 q "SELECT pg_reload_conf()" >/dev/null
 sleep 1
+ns_cluster_restart_only restart -m fast
+ns_expect "save = off still loads the save_state() file" "$(q "SELECT count(*) FROM negsamp.samplers")" "4"
 ns_cluster_restart_only restart -m fast
 ns_expect "save = off loses the samplers" "$(q "SELECT count(*) FROM negsamp.samplers")" "0"
 ns_as_owner sed -i '/negsamp.save = off/d' "$NS_DIR/data/postgresql.conf"
