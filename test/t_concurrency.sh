@@ -55,7 +55,7 @@ SQL
 chmod -R a+rX "$work"
 
 # Draw from 'victim' until the deadline, counting the draws and the
-# undefined_object errors by message; any other error ends the loop and
+# undefined_object errors by message.  Any other error ends the loop and
 # fails the test.  k = 2000 of 100,000 items keeps each call long enough
 # for drops to land between its steps.
 victim_drawer() {
@@ -127,7 +127,7 @@ SQL
 
 # Create, draw from, reset and drop samplers of other names, checking each
 # result, for at most 300 rounds or until the deadline.  Each round is one
-# session; any error fails the test.
+# session, and any error fails the test.
 churn() {
     local deadline=$(( $(date +%s) + duration )) round completed=0
     for round in $(seq 300); do

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Fuzz every negsamp function with generated calls: random argument values
-# including NULLs, empty, multi-dimensional and NULL-holding arrays, huge
-# and negative k, extreme bigint ids, NaN and infinite weights and
-# temperatures, names of 0 and 1,000 bytes and names of odd (valid UTF-8)
-# characters.  Each call must either succeed with a valid result or fail
-# with an ERROR that is not an internal error (XX000); the server must not
-# crash, and the registry must end up as the successful calls left it,
-# with all shared memory free again once every sampler is dropped.
+# Fuzz every negsamp function with generated calls of random argument
+# values.  They include NULLs, empty, multi-dimensional and NULL-holding
+# arrays, huge and negative k, extreme bigint ids, NaN and infinite weights
+# and temperatures, names of 0 and 1,000 bytes, and names of odd (valid
+# UTF-8) characters.
+#
+# Each call must either succeed with a valid result or fail with an ERROR
+# that is not an internal error (XX000).  The server must not crash.  The
+# registry must end up as the successful calls left it, with all shared
+# memory free again once every sampler is dropped.
 #
 # FUZZ_SEED and FUZZ_CALLS override the seed (default 1) and the number of
 # calls (default 2000).  A failure lists each failing call with its SQL.
@@ -26,7 +28,7 @@ start_time=$(ns_query postgres "SELECT pg_postmaster_start_time()")
 # The checkers.  fuzz_run(n, query) runs one generated query and records in
 # fuzz_log whether it succeeded or which error it raised.  The fuzz_*
 # checkers receive a call's arguments and result and raise SQLSTATE NSF01
-# when the result is invalid.  fuzz_catalog holds the catalog of every
+# when the result is invalid.  fuzz_catalog contains the catalog of every
 # sampler that a successful create made and no successful drop removed.
 ns_psql -d postgres <<'SQL'
 CREATE TABLE fuzz_log (n int PRIMARY KEY, outcome text, sqlstate text, message text, query text);
@@ -224,8 +226,10 @@ SELECT fuzz_run(-1, $fz$WITH c AS (SELECT negsamp.create_sampler('fz_i', 'freque
 SQL
 chmod 644 "$NS_DIR/calls.sql"
 
-# The generator: Python 3 with a seeded random.Random, so a seed always
-# gives the same calls.
+# The generator writes one line per call, SELECT fuzz_run(N, $fz$QUERY$fz$),
+# where QUERY calls one negsamp function and passes its result to a fuzz_*
+# checker.  It draws from a random.Random seeded with $seed, so a seed
+# always gives the same calls.
 python3 - "$seed" "$calls" >>"$NS_DIR/calls.sql" <<'PY'
 import random
 import sys
@@ -237,8 +241,9 @@ INT32_MIN = -2147483648
 
 # Characters for random names: ASCII, quotes, backslash, format
 # specifiers, whitespace and control characters, multibyte letters,
-# combining and zero-width marks, right-to-left text and emoji.  No NUL
-# (text cannot hold it) and no "$" (it could end the $fz$ quote).
+# combining and zero-width marks, right-to-left text and emoji.  There is
+# no NUL, which text cannot contain, and no "$", which could end a $fz$
+# quote.
 NAME_CHARS = (
     list("abcxyzABC019_-. ") + ["'", '"', "\\", "%s", "%n", "%%", "\n", "\t", "\r", "\x01", "\x7f"]
     + ["é", "ß", "ж", "中", "文", "ש", "ل", "\u0301", "\u200d", "\u200b", "\ufeff", "\U0001f642", "\U0001f468\u200d\U0001f469"]
