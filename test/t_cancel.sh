@@ -151,9 +151,9 @@ for delay_ms in 0 20 100 300 $((ms_big - 30)) $((ms_big + 100)); do
             "ERROR:  57014: canceling statement due to user request"
     fi
     # The picks hold the sampler lock, during which PostgreSQL holds
-    # interrupts, so a cancel takes effect only after the last pick.
-    ns_expect "cancel after $delay_ms ms: returned within the uncancelled time plus 1 s" \
-        "$(( elapsed < ms_big + 1000 ))" "1"
+    # interrupts, so a cancel takes effect only after the last pick.  The
+    # bound is loose because a loaded 2-core machine doubles the call time.
+    ns_expect "cancel after $delay_ms ms: returned within 10 s" "$(( elapsed < 10000 ))" "1"
     check_all_or_nothing big "$before" "cancel after $delay_ms ms"
     check_draw_at_once big "cancel after $delay_ms ms"
 done
