@@ -61,6 +61,22 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION sample_array(text, integer, bigint[], boolean, bigint)
 IS 'draw k distinct negatives, none of them in exclude, as an array in draw order';
 
+CREATE FUNCTION sample_with_probabilities(
+    name text,
+    k integer,
+    exclude bigint[] DEFAULT NULL,
+    record boolean DEFAULT true,
+    seed bigint DEFAULT NULL,
+    OUT item_id bigint,
+    OUT draw_position integer,
+    OUT probability float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sample_with_probabilities'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 128;
+
+COMMENT ON FUNCTION sample_with_probabilities(text, integer, bigint[], boolean, bigint)
+IS 'the draw of sample() with each negative''s single-draw probability at the start of the call';
+
 CREATE FUNCTION negatives_transfn(internal, text, bigint, integer)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'negatives_transfn'

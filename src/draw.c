@@ -80,15 +80,34 @@ NegsampKArg(FunctionCallInfo fcinfo, int argno)
 	return k;
 }
 
+/* Picks made between two checks for a pending cancel */
+#define PICKS_PER_CHECK		8192
+
+/*
+ * Return true when a cancel or termination request waits.  PostgreSQL holds
+ * interrupts while an LWLock is held, so a long draw looks at the flags
+ * itself between chunks of picks.
+ */
+static inline bool
+interrupt_waiting(void)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
 /*
  * Draw k distinct negatives from the named sampler, never one of exclude,
  * and return their ids in draw order.  With record, add them to the counts.
  * With has_seed, draw from a generator seeded with seed; otherwise take the
- * next seed from the sampler's generator.
+ * next seed from the sampler's generator.  When probabilities is not NULL,
+ * set it to a new array holding, for each pick, the probability that a single draw with the
+ * same exclusions picks it at the start of the call.
+ *
+ * A cancel during the picks releases the lock and raises the error at
+ * once; a cancel before the counts are updated leaves them as they were.
  */
 int64 *
 NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
-			   bool record, bool has_seed, int64 seed)
+			   bool record, bool has_seed, int64 seed, double **probabilities)
 {
 	MemoryContext work;
 	MemoryContext old;
@@ -99,14 +118,17 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	int64		eligible;
 	int64		n;
 	pg_prng_state rng;
-	uint32	   *picked;
-	int64	   *ids;
+	uint64		call_seed = (uint64) seed;
+	bool		seeded = has_seed;
+	uint32	   *picked = NULL;
+	int64	   *ids = NULL;
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "negsamp draw",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
-
 	s = NegsampAcquire(name, LW_SHARED, &slot, &generation);
+
+retry:
 	draw = NegsampDrawBegin(s, exclude, nexclude);
 	eligible = NegsampDrawEligible(draw);
 	n = s->n;
@@ -123,26 +145,49 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	}
 
 	/* Allocate for k only once k is known to fit the catalog */
-	MemoryContextSwitchTo(old);
-	ids = palloc(sizeof(int64) * Max(k, 1));
-	picked = palloc(sizeof(uint32) * Max(k, 1));
-	MemoryContextSwitchTo(work);
-
-	if (has_seed)
-		pg_prng_seed(&rng, (uint64) seed);
-	else
+	if (ids == NULL)
 	{
-		uint64		call_seed;
+		MemoryContextSwitchTo(old);
+		ids = palloc(sizeof(int64) * Max(k, 1));
+		picked = palloc(sizeof(uint32) * Max(k, 1));
+		if (probabilities)
+			*probabilities = palloc(sizeof(double) * Max(k, 1));
+		MemoryContextSwitchTo(work);
+	}
 
+	/* One seed per call from the sampler's generator, kept for a retry */
+	if (!seeded)
+	{
 		SpinLockAcquire(&s->mutex);
 		call_seed = pg_prng_uint64(&s->prng);
 		SpinLockRelease(&s->mutex);
-		pg_prng_seed(&rng, call_seed);
+		seeded = true;
 	}
+	pg_prng_seed(&rng, call_seed);
 
-	NegsampDrawPick(draw, &rng, k, picked);
+	for (int done = 0; done < k; done += PICKS_PER_CHECK)
+	{
+		NegsampDrawPick(draw, &rng, Min(PICKS_PER_CHECK, k - done), picked + done);
+		if (interrupt_waiting() && done + PICKS_PER_CHECK < k)
+		{
+			NegsampRelease(slot);
+			CHECK_FOR_INTERRUPTS();
+
+			/*
+			 * The request did not raise an error after all (a timeout that
+			 * had expired, say): draw again from the same seed, against the
+			 * counts as they are now.
+			 */
+			MemoryContextReset(work);
+			s = NegsampReacquire(name, slot, generation, LW_SHARED);
+			goto retry;
+		}
+	}
 	for (int i = 0; i < k; i++)
 		ids[i] = NegsampItemId(s, picked[i]);
+	if (probabilities)
+		for (int i = 0; i < k; i++)
+			(*probabilities)[i] = NegsampDrawStartProbability(draw, picked[i]);
 	NegsampRelease(slot);
 
 	/* A cancel that arrived during the picks takes effect here */
@@ -163,7 +208,7 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 
 /* Read the arguments shared by sample and sample_array and draw */
 static int64 *
-draw_from_args(FunctionCallInfo fcinfo, int32 *k)
+draw_from_args(FunctionCallInfo fcinfo, int32 *k, double **probabilities_out)
 {
 	char	   *name;
 	int64	   *exclude = NULL;
@@ -178,10 +223,9 @@ draw_from_args(FunctionCallInfo fcinfo, int32 *k)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("record must not be null")));
-
 	return NegsampDrawIds(name, *k, exclude, nexclude, PG_GETARG_BOOL(3),
 						  !PG_ARGISNULL(4),
-						  PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4));
+						  PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4), probabilities_out);
 }
 
 /* Build a one-dimensional bigint[] from count ids */
@@ -213,7 +257,7 @@ sample(PG_FUNCTION_ARGS)
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		funcctx->user_fctx = draw_from_args(fcinfo, &k);
+		funcctx->user_fctx = draw_from_args(fcinfo, &k, NULL);
 		funcctx->max_calls = k;
 		MemoryContextSwitchTo(old);
 	}
@@ -238,9 +282,39 @@ Datum
 sample_array(PG_FUNCTION_ARGS)
 {
 	int32		k;
-	int64	   *ids = draw_from_args(fcinfo, &k);
+	int64	   *ids = draw_from_args(fcinfo, &k, NULL);
 
 	PG_RETURN_ARRAYTYPE_P(id_array(ids, k));
+}
+
+/*
+ * sample_with_probabilities(name, k, exclude, record, seed) returns
+ * table(item_id bigint, draw_position integer, probability float8): the
+ * draw of sample() with each pick's single-draw probability at the start
+ * of the call, for the logQ correction of sampled softmax.
+ */
+PG_FUNCTION_INFO_V1(sample_with_probabilities);
+Datum
+sample_with_probabilities(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	double	   *probabilities = NULL;
+	int32		k;
+	int64	   *ids;
+
+	ids = draw_from_args(fcinfo, &k, &probabilities);
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < k; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(ids[i]);
+		values[1] = Int32GetDatum(i + 1);
+		values[2] = Float8GetDatum(probabilities[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /*
@@ -319,6 +393,6 @@ negatives_finalfn(PG_FUNCTION_ARGS)
 						state->nitems)));
 
 	ids = NegsampDrawIds(state->name, state->k, state->items,
-						 (int) state->nitems, true, false, 0);
+						 (int) state->nitems, true, false, 0, NULL);
 	PG_RETURN_ARRAYTYPE_P(id_array(ids, state->k));
 }

@@ -83,6 +83,10 @@ struct NegsampDraw
 	const NegsampSampler *s;
 	int64		eligible;		/* items that a pick may still return */
 
+	/* The state after the exclusions, before any pick */
+	double		start_total;	/* total eligible weight */
+	bool		start_reserved; /* threshold: the top bucket is held back */
+
 	/* Bucketed draws */
 	const uint32 *perm;			/* NULL means the identity */
 	const uint32 *pos;			/* NULL means the identity */
@@ -235,15 +239,25 @@ bucket_of(const NegsampDraw *d, uint32 p)
  * Make an item ineligible by swapping it behind its bucket's eligible run.
  * Return false when it already was.
  */
+static void remove_at(NegsampDraw *d, uint32 item, uint32 p, uint32 b);
+
 static bool
 bucketed_remove(NegsampDraw *d, uint32 item)
 {
 	uint32		p = overlay_position_of(d, item);
 	uint32		b = bucket_of(d, p);
-	uint32		last;
 
 	if (p >= d->bend[b])
 		return false;
+	remove_at(d, item, p, b);
+	return true;
+}
+
+/* Remove an eligible item known to be at position p of bucket b */
+static void
+remove_at(NegsampDraw *d, uint32 item, uint32 p, uint32 b)
+{
+	uint32		last;
 
 	last = d->bend[b] - 1;
 	if (p != last)
@@ -253,10 +267,9 @@ bucketed_remove(NegsampDraw *d, uint32 item)
 	d->eligible--;
 
 	if ((int64) b == d->reserved)
-		return true;
+		return;
 	d->unreserved_eligible--;
 	fenwick_add(d, b, -d->bweight[b]);
-	return true;
 }
 
 /*
@@ -303,7 +316,7 @@ bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
 	uint32		p = d->bstart[b] + (uint32) pg_prng_uint64_range(rng, 0, size - 1);
 	uint32		item = overlay_item_at(d, p);
 
-	bucketed_remove(d, item);
+	remove_at(d, item, p, b);
 	return item;
 }
 
@@ -509,7 +522,48 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
 		else
 			bucketed_remove(d, (uint32) index);
 	}
+
+	if (s->weighted)
+	{
+		d->start_total = 0.0;
+		for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
+			d->start_total += tree_node(d, (uint32) node);
+	}
+	else
+	{
+		d->start_reserved = (d->reserved >= 0 && d->unreserved_eligible > 0);
+		if (d->start_reserved || d->reserved < 0)
+			d->start_total = fenwick_total(d);
+		else
+			d->start_total = d->bweight[d->reserved] *
+				(double) (d->bend[d->reserved] - d->bstart[d->reserved]);
+	}
 	return d;
+}
+
+/*
+ * Return the probability that a single draw with this draw's exclusions
+ * picks item, as it was before the first pick.  Valid after any number of
+ * picks, because buckets and weights do not change during a draw.
+ */
+double
+NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item)
+{
+	double		weight;
+
+	if (draw->start_total <= 0.0)
+		return 0.0;
+	if (draw->s->weighted)
+		weight = draw->weights[item];
+	else
+	{
+		uint32		b = bucket_of(draw, draw->pos ? draw->pos[item] : item);
+
+		if ((int64) b == draw->reserved && draw->start_reserved)
+			return 0.0;
+		weight = draw->bweight[b];
+	}
+	return weight / draw->start_total;
 }
 
 /*

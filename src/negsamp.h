@@ -154,6 +154,7 @@ extern const char *NegsampModeName(NegsampMode mode);
 extern NegsampDraw *NegsampDrawBegin(const NegsampSampler *s,
 									 const int64 *exclude, int nexclude);
 extern int64 NegsampDrawEligible(const NegsampDraw *draw);
+extern double NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item);
 extern void NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k,
 							uint32 *picked);
 extern void NegsampApply(NegsampSampler *s, const uint32 *picked, int k);
@@ -164,7 +165,7 @@ extern int32 NegsampKArg(FunctionCallInfo fcinfo, int argno);
 extern int64 *NegsampIdArray(ArrayType *array, int *count);
 extern int64 *NegsampDrawIds(const char *name, int32 k, const int64 *exclude,
 							 int nexclude, bool record, bool has_seed,
-							 int64 seed);
+							 int64 seed, double **probabilities);
 
 /* persist.c */
 extern void NegsampPersistStartup(void);

@@ -16,8 +16,9 @@
 typedef enum SlotState
 {
 	SLOT_FREE = 0,
-	SLOT_BUILDING,
-	SLOT_READY
+	SLOT_BUILDING,				/* name and memory reserved, being filled */
+	SLOT_READY,
+	SLOT_DROPPING				/* memory reserved until calls in progress end */
 } SlotState;
 
 typedef struct NegsampSlot

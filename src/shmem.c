@@ -26,6 +26,8 @@
  *	   dropped (and its slot reused) in between is detected.
  *	 - The sampler's generator has a spinlock of its own, held only to step
  *	   the generator once; nothing under it can raise an error.
+ *	 - Dropping marks the slot DROPPING (hidden, name free, memory kept),
+ *	   waits for the sampler lock without the registry lock, then frees it.
  *	 - Building a sampler's block (O(n)) holds no lock: the slot is marked
  *	   BUILDING, which reserves the name and the memory but hides it from
  *	   lookups, and an error during the build frees the slot again.
@@ -166,7 +168,7 @@ find_slot(const char *name, bool include_building)
 	{
 		NegsampSlot *slot = &negsamp_control->slots[i];
 
-		if (slot->state == SLOT_FREE ||
+		if (slot->state == SLOT_FREE || slot->state == SLOT_DROPPING ||
 			(slot->state == SLOT_BUILDING && !include_building))
 			continue;
 		if (slot->dbid == MyDatabaseId && strcmp(slot->name, name) == 0)
@@ -510,10 +512,19 @@ NegsampDrop(const char *name, bool missing_ok)
 		report_missing(name);
 	}
 
-	/* Wait for calls in progress, then free the slot and its block */
+	/*
+	 * Hide the sampler and free its name at once, but keep its memory until
+	 * the calls in progress end.  Waiting for them without the registry lock
+	 * keeps every other sampler's lookups going meanwhile.
+	 */
+	negsamp_control->slots[i].state = SLOT_DROPPING;
+	LWLockRelease(negsamp_control->registry_lock);
+
 	LWLockAcquire(sampler_lock(i), LW_EXCLUSIVE);
-	negsamp_control->slots[i].state = SLOT_FREE;
 	LWLockRelease(sampler_lock(i));
+
+	LWLockAcquire(negsamp_control->registry_lock, LW_EXCLUSIVE);
+	negsamp_control->slots[i].state = SLOT_FREE;
 	LWLockRelease(negsamp_control->registry_lock);
 	return true;
 }
