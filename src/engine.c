@@ -15,10 +15,13 @@
  *	 catalog is one bucket under unweighted uniform, with the identity as
  *	 permutation).  A pick chooses a bucket in proportion to its eligible
  *	 items times their weight, through a Fenwick tree over the B buckets,
- *	 then a uniform position among the bucket's eligible items.  Items that
- *	 leave the eligible set are swapped to the end of their bucket in a
- *	 private overlay (a sparse Fisher-Yates shuffle: two hash maps record the
- *	 moved positions), so the shared arrays are only read.  Cost:
+ *	 then a uniform eligible item of the bucket.  While at least half of a
+ *	 bucket is eligible, that item is found by rejection: a uniform position
+ *	 of the bucket, tried again while it holds a removed item (fewer than
+ *	 two tries on average).  Once more than half is removed, the bucket's
+ *	 eligible items are copied to a private array, at a cost of at most
+ *	 twice the items removed from it, and picks swap-remove from that.  So
+ *	 the shared arrays are only read, and a draw costs
  *	 O(B + (k + |exclude|) * (log B + log n)).
  *
  * - Weighted uniform samplers keep a Fenwick tree of the fixed weights in
@@ -37,11 +40,10 @@
 #include "common/hashfn.h"
 #include "negsamp.h"
 
-/* Hash map uint32 -> uint32, for the overlay of moved positions */
+/* Hash set of item indexes, for the items removed during a draw */
 typedef struct U32Entry
 {
 	uint32		key;
-	uint32		value;
 	char		status;
 } U32Entry;
 
@@ -87,26 +89,27 @@ struct NegsampDraw
 	double		start_total;	/* total eligible weight */
 	bool		start_reserved; /* threshold: the top bucket is held back */
 
+	/* Removed items (values unused): excluded or picked */
+	u32map_hash *removed;
+
 	/* Bucketed draws */
 	const uint32 *perm;			/* NULL means the identity */
 	const uint32 *pos;			/* NULL means the identity */
 	uint32		nbuckets;
 	const uint32 *bstart;		/* nbuckets + 1 entries */
-	uint32	   *bend;			/* end of each bucket's eligible run */
+	uint32	   *beligible;		/* eligible items of each bucket */
+	uint32	  **bitems;			/* eligible items of a copied bucket, or NULL */
 	double	   *bweight;		/* weight of one item of each bucket */
 	double	   *fenwick;		/* 1-based, over bucket weights */
 	uint32		fenwick_step;	/* highest power of 2 <= nbuckets */
 	int64		reserved;		/* threshold: bucket held back, or -1 */
 	int64		unreserved_eligible;
-	u32map_hash *item_at;		/* moved positions: position -> item */
-	u32map_hash *position_of;	/* moved items: item -> position */
 
 	/* Weighted draws */
 	const double *weights;
 	const double *tree;
 	uint32		tree_step;		/* highest power of 2 <= n */
 	deltamap_hash *delta;		/* removed weight per tree node */
-	u32map_hash *removed;		/* removed items (values unused) */
 };
 
 static uint32
@@ -142,7 +145,7 @@ fenwick_rebuild(NegsampDraw *d)
 	{
 		bool		held = ((int64) b == d->reserved);
 
-		f[b + 1] = held ? 0.0 : d->bweight[b] * (double) (d->bend[b] - d->bstart[b]);
+		f[b + 1] = held ? 0.0 : d->bweight[b] * (double) d->beligible[b];
 	}
 	for (uint32 i = 1; i <= d->nbuckets; i++)
 	{
@@ -187,33 +190,16 @@ fenwick_search(const NegsampDraw *d, double u)
  * ---------------------------------------------------------------------
  */
 
-static uint32
-overlay_item_at(const NegsampDraw *d, uint32 p)
+static inline uint32
+item_at(const NegsampDraw *d, uint32 p)
 {
-	U32Entry   *e = u32map_lookup(d->item_at, p);
-
-	if (e)
-		return e->value;
 	return d->perm ? d->perm[p] : p;
 }
 
-static uint32
-overlay_position_of(const NegsampDraw *d, uint32 item)
+static inline bool
+is_removed(const NegsampDraw *d, uint32 item)
 {
-	U32Entry   *e = u32map_lookup(d->position_of, item);
-
-	if (e)
-		return e->value;
-	return d->pos ? d->pos[item] : item;
-}
-
-static void
-overlay_set(NegsampDraw *d, uint32 p, uint32 item)
-{
-	bool		found;
-
-	u32map_insert(d->item_at, p, &found)->value = item;
-	u32map_insert(d->position_of, item, &found)->value = p;
+	return u32map_lookup(d->removed, item) != NULL;
 }
 
 /* Return the bucket whose run of positions holds p */
@@ -235,41 +221,60 @@ bucket_of(const NegsampDraw *d, uint32 p)
 	return lo;
 }
 
-/*
- * Make an item ineligible by swapping it behind its bucket's eligible run.
- * Return false when it already was.
- */
-static void remove_at(NegsampDraw *d, uint32 item, uint32 p, uint32 b);
-
-static bool
-bucketed_remove(NegsampDraw *d, uint32 item)
+static inline uint32
+bucket_size(const NegsampDraw *d, uint32 b)
 {
-	uint32		p = overlay_position_of(d, item);
-	uint32		b = bucket_of(d, p);
-
-	if (p >= d->bend[b])
-		return false;
-	remove_at(d, item, p, b);
-	return true;
+	return d->bstart[b + 1] - d->bstart[b];
 }
 
-/* Remove an eligible item known to be at position p of bucket b */
+/*
+ * Copy the eligible items of bucket b to a private array.  Called once
+ * more than half of the bucket is removed, so the scan costs at most twice
+ * the removals made in it.
+ */
 static void
-remove_at(NegsampDraw *d, uint32 item, uint32 p, uint32 b)
+copy_bucket(NegsampDraw *d, uint32 b)
 {
-	uint32		last;
+	uint32	   *items = palloc(sizeof(uint32) * Max(d->beligible[b], 1));
+	uint32		count = 0;
 
-	last = d->bend[b] - 1;
-	if (p != last)
-		overlay_set(d, p, overlay_item_at(d, last));
-	overlay_set(d, last, item);
-	d->bend[b] = last;
+	for (uint32 p = d->bstart[b]; p < d->bstart[b + 1]; p++)
+	{
+		uint32		item = item_at(d, p);
+
+		if (!is_removed(d, item))
+			items[count++] = item;
+	}
+	Assert(count == d->beligible[b]);
+	d->bitems[b] = items;
+}
+
+/* Count one item of bucket b as no longer eligible */
+static void
+count_removal(NegsampDraw *d, uint32 b)
+{
+	d->beligible[b]--;
 	d->eligible--;
-
 	if ((int64) b == d->reserved)
 		return;
 	d->unreserved_eligible--;
 	fenwick_add(d, b, -d->bweight[b]);
+}
+
+/*
+ * Make an item ineligible before any bucket is copied.  Return false when
+ * it already was.
+ */
+static bool
+bucketed_remove(NegsampDraw *d, uint32 item)
+{
+	bool		found;
+
+	u32map_insert(d->removed, item, &found);
+	if (found)
+		return false;
+	count_removal(d, bucket_of(d, d->pos ? d->pos[item] : item));
+	return true;
 }
 
 /*
@@ -288,13 +293,13 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 
 	total = fenwick_total(d);
 	b = fenwick_search(d, pg_prng_double(rng) * total);
-	if (total > 0.0 && d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+	if (total > 0.0 && d->beligible[b] > 0 && (int64) b != d->reserved)
 		return b;
 
 	fenwick_rebuild(d);
 	total = fenwick_total(d);
 	b = fenwick_search(d, pg_prng_double(rng) * total);
-	if (total > 0.0 && d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+	if (total > 0.0 && d->beligible[b] > 0 && (int64) b != d->reserved)
 		return b;
 
 	/*
@@ -302,7 +307,7 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 	 * all mass on the lowest count, which is the first non-empty bucket.
 	 */
 	for (b = 0; b < d->nbuckets; b++)
-		if (d->bend[b] > d->bstart[b] && (int64) b != d->reserved)
+		if (d->beligible[b] > 0 && (int64) b != d->reserved)
 			return b;
 	elog(ERROR, "negsamp: no eligible bucket left");
 	return 0;					/* keep compiler quiet */
@@ -312,11 +317,34 @@ static uint32
 bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
 {
 	uint32		b = bucketed_choose(d, rng);
-	uint32		size = d->bend[b] - d->bstart[b];
-	uint32		p = d->bstart[b] + (uint32) pg_prng_uint64_range(rng, 0, size - 1);
-	uint32		item = overlay_item_at(d, p);
+	uint32		item;
+	bool		found;
 
-	remove_at(d, item, p, b);
+	if (d->bitems[b])
+	{
+		uint32		last = d->beligible[b] - 1;
+		uint32		j = (uint32) pg_prng_uint64_range(rng, 0, last);
+
+		item = d->bitems[b][j];
+		d->bitems[b][j] = d->bitems[b][last];
+		count_removal(d, b);
+		return item;
+	}
+
+	/* At least half of the bucket is eligible: two tries on average */
+	do
+	{
+		uint32		p = d->bstart[b] +
+			(uint32) pg_prng_uint64_range(rng, 0, bucket_size(d, b) - 1);
+
+		item = item_at(d, p);
+	} while (is_removed(d, item));
+
+	/* The bucket is known, so skip bucketed_remove's position lookup */
+	u32map_insert(d->removed, item, &found);
+	count_removal(d, b);
+	if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
+		copy_bucket(d, b);
 	return item;
 }
 
@@ -344,14 +372,15 @@ bucketed_begin(NegsampDraw *d, int expected)
 		d->bstart = NS_BSTART(s);
 	}
 
-	d->bend = palloc(sizeof(uint32) * d->nbuckets);
+	d->beligible = palloc(sizeof(uint32) * d->nbuckets);
+	d->bitems = palloc0(sizeof(uint32 *) * d->nbuckets);
 	d->bweight = palloc(sizeof(double) * d->nbuckets);
 	d->fenwick = palloc(sizeof(double) * (d->nbuckets + 1));
 	d->fenwick_step = highest_power_of_two(d->nbuckets);
 
 	for (uint32 b = 0; b < d->nbuckets; b++)
 	{
-		d->bend[b] = d->bstart[b + 1];
+		d->beligible[b] = bucket_size(d, b);
 		if (s->strategy == NEGSAMP_UNIFORM)
 			d->bweight[b] = 1.0;
 		else
@@ -369,9 +398,17 @@ bucketed_begin(NegsampDraw *d, int expected)
 	}
 	fenwick_rebuild(d);
 
-	d->item_at = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
-	d->position_of = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
+	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
 	d->eligible = s->n;
+}
+
+/* After the exclusions, copy the buckets that are mostly removed */
+static void
+bucketed_after_exclusions(NegsampDraw *d)
+{
+	for (uint32 b = 0; b < d->nbuckets; b++)
+		if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
+			copy_bucket(d, b);
 }
 
 /* ---------------------------------------------------------------------
@@ -485,8 +522,8 @@ weighted_begin(NegsampDraw *d, int expected)
 	d->weights = NS_WEIGHTS(s);
 	d->tree = NS_TREE(s);
 	d->tree_step = highest_power_of_two((uint64) s->n);
-	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 16), NULL);
-	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 16), NULL);
+	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 64), NULL);
+	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
 	d->eligible = s->npositive;
 }
 
@@ -523,6 +560,9 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
 			bucketed_remove(d, (uint32) index);
 	}
 
+	if (!s->weighted)
+		bucketed_after_exclusions(d);
+
 	if (s->weighted)
 	{
 		d->start_total = 0.0;
@@ -536,7 +576,7 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
 			d->start_total = fenwick_total(d);
 		else
 			d->start_total = d->bweight[d->reserved] *
-				(double) (d->bend[d->reserved] - d->bstart[d->reserved]);
+				(double) d->beligible[d->reserved];
 	}
 	return d;
 }
@@ -584,16 +624,24 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
 {
 	Assert(k <= draw->eligible);
 
-	/* The overlay grows by two entries per pick; size it once */
+	/*
+	 * Size the hash tables once for the picks to come.  SH_GROW rehashes
+	 * every entry even when the table is large enough, so grow only when
+	 * needed.  The delta map gets up to log n entries per pick but shares
+	 * most of them, so it is left to grow by itself beyond a first guess.
+	 */
+	{
+		uint64		need_removed = (uint64) draw->removed->members + k;
+
+		if (need_removed > draw->removed->grow_threshold)
+			u32map_grow(draw->removed, need_removed * 2);
+	}
 	if (draw->s->weighted)
 	{
-		deltamap_grow(draw->delta, draw->delta->members + (uint32) k * 32);
-		u32map_grow(draw->removed, draw->removed->members + (uint32) k * 2);
-	}
-	else
-	{
-		u32map_grow(draw->item_at, draw->item_at->members + (uint32) k * 3);
-		u32map_grow(draw->position_of, draw->position_of->members + (uint32) k * 3);
+		uint64		need_delta = (uint64) draw->delta->members + (uint64) k * 4;
+
+		if (need_delta > draw->delta->grow_threshold)
+			deltamap_grow(draw->delta, need_delta * 2);
 	}
 
 	for (int i = 0; i < k; i++)
@@ -612,16 +660,13 @@ typedef struct BucketedPick
 	uint32		item;
 } BucketedPick;
 
-static int
-compare_picks(const void *a, const void *b)
-{
-	const BucketedPick *pa = a;
-	const BucketedPick *pb = b;
-
-	if (pa->bucket != pb->bucket)
-		return (pa->bucket < pb->bucket) ? -1 : 1;
-	return 0;
-}
+#define ST_SORT sort_picks
+#define ST_ELEMENT_TYPE BucketedPick
+#define ST_COMPARE(a, b) (((a)->bucket > (b)->bucket) - ((a)->bucket < (b)->bucket))
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * Move the picked items of each bucket to the end of its run, so each
@@ -649,7 +694,7 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked, int k)
 		picks[j].item = picked[j];
 		picks[j].bucket = NegsampBucketOf(s, pos[picked[j]]);
 	}
-	qsort(picks, k, sizeof(BucketedPick), compare_picks);
+	sort_picks(picks, k);
 
 	for (uint32 b = 0; b < nb; b++)
 	{
