@@ -13,4 +13,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq postgresql-15 postgresql-server-dev-15 make gcc >/dev/null
+apt-get install -y -qq postgresql-15 postgresql-server-dev-15 make gcc python3 >/dev/null
