@@ -36,13 +36,14 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "negsamp.h"
 #include "registry.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
-#include "commands/dbcommands.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/syscache.h"
@@ -148,6 +149,29 @@ NegsampCheckLoaded(void)
 				 errhint("Add negsamp to shared_preload_libraries in postgresql.conf and restart the server.")));
 }
 
+/*
+ * Per-backend cache of recent lookups, so a loop of draws from one sampler
+ * does not take the registry lock on every call.  Generation 0 marks an
+ * empty entry; real generations start at 1.
+ */
+#define LOOKUP_CACHE_SIZE	8
+
+typedef struct LookupCacheEntry
+{
+	char		name[NAMEDATALEN];
+	Oid			dbid;
+	int			slot;
+	uint64		generation;
+} LookupCacheEntry;
+
+static LookupCacheEntry lookup_cache[LOOKUP_CACHE_SIZE];
+
+static int
+lookup_cache_index(const char *name)
+{
+	return hash_bytes((const unsigned char *) name, strlen(name)) % LOOKUP_CACHE_SIZE;
+}
+
 static LWLock *
 sampler_lock(int slot)
 {
@@ -198,8 +222,32 @@ NegsampSampler *
 NegsampAcquire(const char *name, LWLockMode mode, int *slot, uint64 *generation)
 {
 	int			i;
+	LookupCacheEntry *cached = &lookup_cache[lookup_cache_index(name)];
 
 	NegsampCheckLoaded();
+
+	/*
+	 * Try the slot this backend found last time for this name, which skips
+	 * the registry lock that every caller would otherwise share.  The slot
+	 * is still the same sampler if, under its lock, it is ready and has the
+	 * same generation: a drop frees it and a create reuses it only after
+	 * taking that lock exclusive.
+	 */
+	if (cached->generation != 0 && cached->dbid == MyDatabaseId &&
+		strcmp(cached->name, name) == 0)
+	{
+		NegsampSlot *s = &negsamp_control->slots[cached->slot];
+
+		LWLockAcquire(sampler_lock(cached->slot), mode);
+		if (s->state == SLOT_READY && s->generation == cached->generation)
+		{
+			*slot = cached->slot;
+			*generation = cached->generation;
+			return slot_sampler(cached->slot);
+		}
+		LWLockRelease(sampler_lock(cached->slot));
+		cached->generation = 0;
+	}
 
 	LWLockAcquire(negsamp_control->registry_lock, LW_SHARED);
 	i = find_slot(name, false);
@@ -213,6 +261,10 @@ NegsampAcquire(const char *name, LWLockMode mode, int *slot, uint64 *generation)
 	}
 
 	*slot = i;
+	strlcpy(cached->name, name, NAMEDATALEN);
+	cached->dbid = MyDatabaseId;
+	cached->slot = i;
+	cached->generation = *generation;
 	return NegsampReacquire(name, i, *generation, mode);
 }
 
