@@ -228,16 +228,30 @@ draw_from_args(FunctionCallInfo fcinfo, int32 *k, double **probabilities_out)
 						  PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4), probabilities_out);
 }
 
-/* Build a one-dimensional bigint[] from count ids */
+/*
+ * Build a one-dimensional bigint[] from count ids, copying them in one
+ * block: bigint elements have no alignment padding and no NULLs here.
+ */
 static ArrayType *
 id_array(const int64 *ids, int count)
 {
-	Datum	   *values = palloc(sizeof(Datum) * Max(count, 1));
+	Size		size;
+	ArrayType  *array;
 
-	for (int i = 0; i < count; i++)
-		values[i] = Int64GetDatum(ids[i]);
-	return construct_array(values, count, INT8OID, 8, FLOAT8PASSBYVAL,
-						   TYPALIGN_DOUBLE);
+	if (count == 0)
+		return construct_empty_array(INT8OID);
+
+	size = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * (Size) count;
+	array = palloc_extended(size, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(array, size);
+	array->ndim = 1;
+	array->dataoffset = 0;
+	array->elemtype = INT8OID;
+	ARR_DIMS(array)[0] = count;
+	ARR_LBOUND(array)[0] = 1;
+	memcpy((char *) array + ARR_OVERHEAD_NONULLS(1), ids,
+		   sizeof(int64) * (Size) count);
+	return array;
 }
 
 /*

@@ -291,6 +291,10 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 	if (d->unreserved_eligible == 0)
 		return (uint32) d->reserved;
 
+	/* One bucket to choose from (always so under unweighted uniform) */
+	if (d->nbuckets == 1 || (d->nbuckets == 2 && d->reserved == 1))
+		return 0;
+
 	total = fenwick_total(d);
 	b = fenwick_search(d, pg_prng_double(rng) * total);
 	if (total > 0.0 && d->beligible[b] > 0 && (int64) b != d->reserved)
