@@ -4,14 +4,14 @@ EXTVERSION = 1.0
 MODULE_big = negsamp
 OBJS = src/negsamp.o src/shmem.o src/sampler.o src/engine.o src/admin.o \
 	src/draw.o src/inspect.o src/persist.o \
-	src/restore.o
+	src/restore.o src/stats.o src/simulate.o
 DATA = negsamp--1.0.sql
 PGFILEDESC = "negsamp - shared-memory negative samplers"
 
 # The tests need negsamp in shared_preload_libraries, which a plain
 # installcheck against an existing server cannot arrange: test/run starts
 # a throwaway cluster and runs pg_regress against it.
-REGRESS = setup create draw aggregate inspect restore probabilities
+REGRESS = setup create draw aggregate inspect restore probabilities stats simulate
 REGRESS_OPTS = --use-existing
 NO_INSTALLCHECK = 1
 

@@ -172,3 +172,55 @@ REVOKE ALL ON FUNCTION save_state() FROM PUBLIC;
 -- checked against its owner inside the functions.
 GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
 GRANT SELECT ON samplers TO PUBLIC;
+
+CREATE FUNCTION distribution_stats(name text,
+    OUT items bigint,
+    OUT calls bigint,
+    OUT draws bigint,
+    OUT coverage float8,
+    OUT min_count bigint,
+    OUT max_count bigint,
+    OUT mean_count float8,
+    OUT stddev_count float8,
+    OUT distinct_counts bigint,
+    OUT gini float8,
+    OUT entropy float8,
+    OUT normalized_entropy float8,
+    OUT probability_ratio float8,
+    OUT kl_from_uniform float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'distribution_stats'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION distribution_stats(text)
+IS 'statistics of a sampler''s draw counts and of its single-draw distribution now; entropy and KL divergence in nats';
+
+CREATE FUNCTION count_histogram(name text, OUT draws bigint, OUT items bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'count_histogram'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION count_histogram(text)
+IS 'each distinct draw count of a sampler, ascending, with the number of items that have it';
+
+CREATE FUNCTION simulate(
+    strategy text,
+    cardinality bigint,
+    k integer,
+    calls integer,
+    mode text DEFAULT 'softmax',
+    temperature float8 DEFAULT 1.0,
+    seed bigint DEFAULT 0,
+    report_every integer DEFAULT 1,
+    OUT call integer,
+    OUT coverage float8,
+    OUT min_count bigint,
+    OUT max_count bigint,
+    OUT entropy float8,
+    OUT gini float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'simulate'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION simulate(text, bigint, integer, integer, text, float8, bigint, integer)
+IS 'run a private sampler in backend memory for calls draws of k negatives and report coverage, counts, entropy and Gini every report_every calls';

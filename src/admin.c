@@ -108,6 +108,36 @@ check_catalog_size(int64 n)
 }
 
 /*
+ * Return the strategy argument, checked: not NULL, a valid strategy name.
+ */
+NegsampStrategy
+NegsampStrategyArg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("strategy must not be null"),
+				 errhint("Valid strategies are \"uniform\", \"frequency\" and \"threshold\".")));
+	return parse_strategy(text_to_cstring(PG_GETARG_TEXT_PP(argno)));
+}
+
+/*
+ * Make spec a dense catalog of ids 0..n-1, after checking n.
+ */
+void
+NegsampSetCardinality(NegsampSpec *spec, int64 n)
+{
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid cardinality " INT64_FORMAT, n),
+				 errhint("The cardinality must be at least 1.")));
+	check_catalog_size(n);
+	spec->n = n;
+	spec->dense = true;
+}
+
+/*
  * Read the items argument into spec: ids sorted ascending, and for each
  * sorted id its position in the argument (to reorder the weights).
  */
@@ -223,12 +253,15 @@ read_weights(ArrayType *array, NegsampSpec *spec, const int64 *positions)
 	pfree(nulls);
 }
 
-/* Check mode and temperature against the strategy and fill them in */
-static void
-read_mode(FunctionCallInfo fcinfo, NegsampSpec *spec)
+/*
+ * Check mode and temperature against spec->strategy and fill them in.  mode
+ * is NULL when not given; temperature is read only when has_temperature.
+ */
+void
+NegsampSetMode(NegsampSpec *spec, const char *mode, bool has_temperature,
+			   double temperature)
 {
-	bool		has_mode = !PG_ARGISNULL(5);
-	bool		has_temperature = !PG_ARGISNULL(6);
+	bool		has_mode = (mode != NULL);
 
 	spec->mode = NEGSAMP_MODE_NONE;
 	spec->temperature = 1.0;
@@ -244,8 +277,7 @@ read_mode(FunctionCallInfo fcinfo, NegsampSpec *spec)
 		return;
 	}
 
-	spec->mode = has_mode ? parse_mode(text_to_cstring(PG_GETARG_TEXT_PP(5)))
-		: NEGSAMP_MODE_SOFTMAX;
+	spec->mode = has_mode ? parse_mode(mode) : NEGSAMP_MODE_SOFTMAX;
 	if (!has_temperature)
 		return;
 
@@ -254,7 +286,7 @@ read_mode(FunctionCallInfo fcinfo, NegsampSpec *spec)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("temperature does not apply to mode \"softsum\""),
 				 errhint("Use temperature with mode \"softmax\".")));
-	spec->temperature = PG_GETARG_FLOAT8(6);
+	spec->temperature = temperature;
 	if (isnan(spec->temperature) || isinf(spec->temperature) ||
 		spec->temperature <= 0.0)
 		ereport(ERROR,
@@ -275,12 +307,7 @@ read_spec(FunctionCallInfo fcinfo, NegsampSpec *spec)
 	int64	   *positions = NULL;
 
 	memset(spec, 0, sizeof(NegsampSpec));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("strategy must not be null"),
-				 errhint("Valid strategies are \"uniform\", \"frequency\" and \"threshold\".")));
-	spec->strategy = parse_strategy(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	spec->strategy = NegsampStrategyArg(fcinfo, 1);
 
 	if (has_items == has_cardinality)
 		ereport(ERROR,
@@ -292,18 +319,7 @@ read_spec(FunctionCallInfo fcinfo, NegsampSpec *spec)
 	if (has_items)
 		positions = read_items(PG_GETARG_ARRAYTYPE_P(2), spec);
 	else
-	{
-		int64		n = PG_GETARG_INT64(3);
-
-		if (n <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid cardinality " INT64_FORMAT, n),
-					 errhint("The cardinality must be at least 1.")));
-		check_catalog_size(n);
-		spec->n = n;
-		spec->dense = true;
-	}
+		NegsampSetCardinality(spec, PG_GETARG_INT64(3));
 	spec->npositive = spec->n;
 
 	if (!PG_ARGISNULL(4))
@@ -316,7 +332,9 @@ read_spec(FunctionCallInfo fcinfo, NegsampSpec *spec)
 		read_weights(PG_GETARG_ARRAYTYPE_P(4), spec, positions);
 	}
 
-	read_mode(fcinfo, spec);
+	NegsampSetMode(spec,
+				   PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5)),
+				   !PG_ARGISNULL(6), PG_ARGISNULL(6) ? 0.0 : PG_GETARG_FLOAT8(6));
 
 	spec->has_seed = !PG_ARGISNULL(7);
 	if (spec->has_seed)

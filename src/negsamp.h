@@ -211,4 +211,41 @@ typedef struct NegsampInfo
 
 extern int	NegsampList(NegsampInfo **infos);
 
+/* admin.c: argument checks shared by create_sampler and simulate */
+extern NegsampStrategy NegsampStrategyArg(FunctionCallInfo fcinfo, int argno);
+extern void NegsampSetCardinality(NegsampSpec *spec, int64 n);
+extern void NegsampSetMode(NegsampSpec *spec, const char *mode,
+						   bool has_temperature, double temperature);
+
+/* stats.c: statistics of the counts and of the single-draw distribution */
+typedef struct NegsampHistogram
+{
+	int64		nvalues;		/* distinct counts */
+	int64	   *values;			/* each distinct count, ascending */
+	int64	   *items;			/* number of items with that count */
+} NegsampHistogram;
+
+typedef struct NegsampStats
+{
+	int64		items;			/* catalog size */
+	int64		calls;
+	int64		draws;
+	int64		covered;		/* items with a count above 0 */
+	int64		min_count;
+	int64		max_count;
+	double		mean_count;
+	double		stddev_count;	/* population standard deviation */
+	int64		distinct_counts;
+	double		gini;			/* Gini coefficient of the counts */
+	double		entropy;		/* of the single-draw distribution, nats */
+	double		normalized_entropy; /* entropy / ln n; 1 when n = 1 */
+	double		probability_ratio;	/* largest / smallest non-zero probability */
+	double		kl_from_uniform;	/* KL(distribution || uniform), nats */
+} NegsampStats;
+
+extern void NegsampCountHistogram(const int64 *counts, int64 n,
+								  NegsampHistogram *hist);
+extern void NegsampComputeStats(const NegsampSampler *s, const int64 *counts,
+								const double *weights, NegsampStats *stats);
+
 #endif							/* NEGSAMP_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Without shared_preload_libraries, CREATE EXTENSION works and every
-# function fails with object_not_in_prerequisite_state naming the setting;
-# the server keeps running.
+# Without shared_preload_libraries, CREATE EXTENSION works, and every
+# function that uses samplers fails with object_not_in_prerequisite_state
+# naming the setting.  simulate needs no shared memory and works.  The
+# server keeps running.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -26,6 +27,14 @@ check "SELECT * FROM negsamp.sample('s', 3)"
 check "SELECT negsamp.negatives('s', 1, 3)"
 check "SELECT * FROM negsamp.samplers"
 check "SELECT * FROM negsamp.item_counts('s')"
+check "SELECT * FROM negsamp.distribution_stats('s')"
+check "SELECT * FROM negsamp.count_histogram('s')"
+
+# simulate runs a private sampler, the same as with the preload.
+ns_expect "simulate without preload" \
+    "$(ns_query postgres "SELECT string_agg(call || ':' || coverage || ':' || min_count || ':' || max_count, ' ' ORDER BY call)
+                          FROM negsamp.simulate('threshold', 8, 2, 5, seed => 7)")" \
+    "1:0.25:0:1 2:0.5:0:1 3:0.75:0:1 4:1:1:1 5:1:1:2"
 
 # Loading the library by hand in a session does not help, and does no harm.
 out=$(ns_psql -d postgres -c "LOAD 'negsamp'" -c "SELECT negsamp.sample_array('s', 3)" 2>&1 || true)
