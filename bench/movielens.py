@@ -1,9 +1,9 @@
 """Write a synthetic rating set shaped like MovieLens 1M as two CSV files.
 
-MovieLens 1M has 6,040 users, 3,706 rated movies with ids between 1 and
-3,952, and 1,000,209 ratings; every user has at least 20 ratings and the
-most active one has 2,314.  This script draws a set of the same shape from
-a fixed seed, so every run benchmarks the same data:
+The MovieLens 1M README describes 1,000,209 ratings by 6,040 users, movie
+ids between 1 and 3,952, and at least 20 ratings per user.  3,706 of those
+movies have ratings.  This script draws a set of the same shape from a
+fixed seed, so every run benchmarks the same data:
 
 - item ids: 3,706 distinct ids drawn from 1..3,952, so the catalog is
   sparse as in MovieLens;
@@ -11,6 +11,9 @@ a fixed seed, so every run benchmarks the same data:
 - ratings per user: 20 plus a log-normal amount, scaled so the total is
   about 1,000,000 and clipped to 20..2,314;
 - each user's items: drawn without replacement in proportion to popularity.
+
+NOTE: the cap of 2,314 ratings per user is the most active MovieLens 1M
+user's count as recalled, not checked against the data set.
 
 Usage: movielens.py DIRECTORY writes DIRECTORY/items.csv (item_id) and
 DIRECTORY/ratings.csv (user_id,item_id).

@@ -1,9 +1,9 @@
 """Time reference draws of 128 negatives with numpy, and torch if present.
 
-Each strategy is drawn with the law negsamp documents: uniform picks 128
-distinct items uniformly; frequency weights each item by softmax(1/(1+c))
-over the draw counts c; threshold does the same but gives weight 0 to the
-items at the maximum count (unless every item is at it).  numpy draws with
+Each strategy is drawn with the law negsamp documents.  Uniform picks 128
+distinct items uniformly.  Frequency weights each item by softmax(1/(1+c))
+over the draw counts c.  Threshold does the same but gives weight 0 to the
+items at the maximum count, unless every item is at it.  numpy draws with
 Generator.choice(n, 128, replace=False, p=w), torch with
 torch.multinomial(w, 128, replacement=False).  torch is timed for frequency
 and threshold only.
