@@ -5,11 +5,10 @@
  *	  negatives aggregate.
  *
  * Every draw runs the same steps (NegsampDrawIds): look the sampler up,
- * hold its lock shared while the exclusions are removed and the k items
- * picked, release it, then take it exclusive only to add the picks to the
- * counts.  Two calls may therefore pick from the same counts at once, and
- * each applies its picks whole; a cancel between the steps applies
- * nothing.
+ * lock it, remove the exclusions, pick the k items and, when the draw is
+ * recorded, add them to the counts before the lock is released.  A
+ * recorded draw holds the lock exclusive, a dry run shared.  A cancel
+ * during the picks releases the lock and applies nothing.
  *
  *-------------------------------------------------------------------------
  */
@@ -122,11 +121,20 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	bool		seeded = has_seed;
 	uint32	   *picked = NULL;
 	int64	   *ids = NULL;
+	LWLockMode	mode;
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "negsamp draw",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
-	s = NegsampAcquire(name, LW_SHARED, &slot, &generation);
+
+	/*
+	 * A recorded draw holds the lock exclusive from the start: taking it
+	 * shared to pick and then exclusive to apply made concurrent callers of
+	 * one sampler queue twice per call, which cost more than the parallel
+	 * picks gained.  Dry runs share the lock.
+	 */
+	mode = (record && k > 0) ? LW_EXCLUSIVE : LW_SHARED;
+	s = NegsampAcquire(name, mode, &slot, &generation);
 
 retry:
 	draw = NegsampDrawBegin(s, exclude, nexclude);
@@ -179,7 +187,7 @@ retry:
 			 * counts as they are now.
 			 */
 			MemoryContextReset(work);
-			s = NegsampReacquire(name, slot, generation, LW_SHARED);
+			s = NegsampReacquire(name, slot, generation, mode);
 			goto retry;
 		}
 	}
@@ -188,17 +196,19 @@ retry:
 	if (probabilities)
 		for (int i = 0; i < k; i++)
 			(*probabilities)[i] = NegsampDrawStartProbability(draw, picked[i]);
-	NegsampRelease(slot);
 
-	/* A cancel that arrived during the picks takes effect here */
-	CHECK_FOR_INTERRUPTS();
-
-	if (record && k > 0)
+	/* A cancel that arrived during the picks takes effect before the update */
+	if (interrupt_waiting())
 	{
-		s = NegsampReacquire(name, slot, generation, LW_EXCLUSIVE);
-		NegsampApply(s, picked, k);
 		NegsampRelease(slot);
+		CHECK_FOR_INTERRUPTS();
+		s = NegsampReacquire(name, slot, generation, mode);
+		MemoryContextReset(work);
+		goto retry;
 	}
+	if (mode == LW_EXCLUSIVE)
+		NegsampApply(s, picked, k);
+	NegsampRelease(slot);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
