@@ -79,6 +79,9 @@ NegsampKArg(FunctionCallInfo fcinfo, int argno)
 	return k;
 }
 
+/* Scratch memory of NegsampDrawIds, kept for the backend's life */
+static MemoryContext draw_context = NULL;
+
 /* Picks made between two checks for a pending cancel */
 #define PICKS_PER_CHECK		8192
 
@@ -123,8 +126,17 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	int64	   *ids = NULL;
 	LWLockMode	mode;
 
-	work = AllocSetContextCreate(CurrentMemoryContext, "negsamp draw",
-								 ALLOCSET_DEFAULT_SIZES);
+	/*
+	 * Scratch memory for one draw.  The context lives as long as the
+	 * backend and is reset before and after each draw, which is cheaper
+	 * than creating one per call; a draw that failed is cleaned up by the
+	 * next one.
+	 */
+	if (draw_context == NULL)
+		draw_context = AllocSetContextCreate(TopMemoryContext, "negsamp draw",
+											 ALLOCSET_DEFAULT_SIZES);
+	work = draw_context;
+	MemoryContextReset(work);
 	old = MemoryContextSwitchTo(work);
 
 	/*
@@ -211,7 +223,7 @@ retry:
 	NegsampRelease(slot);
 
 	MemoryContextSwitchTo(old);
-	MemoryContextDelete(work);
+	MemoryContextReset(work);
 	pfree(picked);
 	return ids;
 }

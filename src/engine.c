@@ -89,7 +89,11 @@ struct NegsampDraw
 	double		start_total;	/* total eligible weight */
 	bool		start_reserved; /* threshold: the top bucket is held back */
 
-	/* Removed items (values unused): excluded or picked */
+	/*
+	 * Removed items, excluded or picked: a bitmap over the catalog when it
+	 * is small enough to clear on every call, else a hash set.
+	 */
+	uint64	   *removed_bits;
 	u32map_hash *removed;
 
 	/* Bucketed draws */
@@ -111,6 +115,59 @@ struct NegsampDraw
 	uint32		tree_step;		/* highest power of 2 <= n */
 	deltamap_hash *delta;		/* removed weight per tree node */
 };
+
+/* Largest catalog whose removed set is a bitmap (8 kB to clear per call) */
+#define BITMAP_MAX_ITEMS	65536
+
+static void
+removed_create(NegsampDraw *d, int expected)
+{
+	if (d->s->n <= BITMAP_MAX_ITEMS)
+		d->removed_bits = palloc0(sizeof(uint64) * ((d->s->n + 63) / 64));
+	else
+		d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
+}
+
+static inline bool
+removed_test(const NegsampDraw *d, uint32 item)
+{
+	if (d->removed_bits)
+		return (d->removed_bits[item / 64] >> (item % 64)) & 1;
+	return u32map_lookup(d->removed, item) != NULL;
+}
+
+/* Add item to the removed set; return false when it was there already */
+static inline bool
+removed_add(NegsampDraw *d, uint32 item)
+{
+	bool		found;
+
+	if (d->removed_bits)
+	{
+		uint64		bit = UINT64CONST(1) << (item % 64);
+
+		found = (d->removed_bits[item / 64] & bit) != 0;
+		d->removed_bits[item / 64] |= bit;
+		return !found;
+	}
+	u32map_insert(d->removed, item, &found);
+	return !found;
+}
+
+/* Make room for extra more removed items in one step */
+static void
+removed_reserve(NegsampDraw *d, int extra)
+{
+	uint64		need;
+
+	if (d->removed_bits)
+		return;
+
+	/* SH_GROW rehashes every entry even when the table is large enough */
+	need = (uint64) d->removed->members + extra;
+	if (need > d->removed->grow_threshold)
+		u32map_grow(d->removed, need * 2);
+}
 
 static uint32
 highest_power_of_two(uint64 n)
@@ -199,7 +256,7 @@ item_at(const NegsampDraw *d, uint32 p)
 static inline bool
 is_removed(const NegsampDraw *d, uint32 item)
 {
-	return u32map_lookup(d->removed, item) != NULL;
+	return removed_test(d, item);
 }
 
 /* Return the bucket whose run of positions holds p */
@@ -268,10 +325,7 @@ count_removal(NegsampDraw *d, uint32 b)
 static bool
 bucketed_remove(NegsampDraw *d, uint32 item)
 {
-	bool		found;
-
-	u32map_insert(d->removed, item, &found);
-	if (found)
+	if (!removed_add(d, item))
 		return false;
 	count_removal(d, bucket_of(d, d->pos ? d->pos[item] : item));
 	return true;
@@ -322,7 +376,6 @@ bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
 {
 	uint32		b = bucketed_choose(d, rng);
 	uint32		item;
-	bool		found;
 
 	if (d->bitems[b])
 	{
@@ -345,7 +398,7 @@ bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
 	} while (is_removed(d, item));
 
 	/* The bucket is known, so skip bucketed_remove's position lookup */
-	u32map_insert(d->removed, item, &found);
+	removed_add(d, item);
 	count_removal(d, b);
 	if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
 		copy_bucket(d, b);
@@ -402,7 +455,7 @@ bucketed_begin(NegsampDraw *d, int expected)
 	}
 	fenwick_rebuild(d);
 
-	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
+	removed_create(d, expected);
 	d->eligible = s->n;
 }
 
@@ -440,8 +493,7 @@ weighted_remove(NegsampDraw *d, uint32 item)
 
 	if (w <= 0.0)
 		return false;
-	u32map_insert(d->removed, item, &found);
-	if (found)
+	if (!removed_add(d, item))
 		return false;
 
 	for (uint64 node = (uint64) item + 1; node <= n; node += node & -node)
@@ -484,7 +536,7 @@ weighted_search(const NegsampDraw *d, double u)
 static bool
 weighted_is_eligible(const NegsampDraw *d, uint32 item)
 {
-	return d->weights[item] > 0.0 && u32map_lookup(d->removed, item) == NULL;
+	return d->weights[item] > 0.0 && !removed_test(d, item);
 }
 
 static uint32
@@ -527,7 +579,7 @@ weighted_begin(NegsampDraw *d, int expected)
 	d->tree = NS_TREE(s);
 	d->tree_step = highest_power_of_two((uint64) s->n);
 	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 64), NULL);
-	d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
+	removed_create(d, expected);
 	d->eligible = s->npositive;
 }
 
@@ -629,17 +681,11 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
 	Assert(k <= draw->eligible);
 
 	/*
-	 * Size the hash tables once for the picks to come.  SH_GROW rehashes
-	 * every entry even when the table is large enough, so grow only when
-	 * needed.  The delta map gets up to log n entries per pick but shares
-	 * most of them, so it is left to grow by itself beyond a first guess.
+	 * Size the hash tables once for the picks to come.  The delta map gets
+	 * up to log n entries per pick but shares most of them, so it is left
+	 * to grow by itself beyond a first guess.
 	 */
-	{
-		uint64		need_removed = (uint64) draw->removed->members + k;
-
-		if (need_removed > draw->removed->grow_threshold)
-			u32map_grow(draw->removed, need_removed * 2);
-	}
+	removed_reserve(draw, k);
 	if (draw->s->weighted)
 	{
 		uint64		need_delta = (uint64) draw->delta->members + (uint64) k * 4;
