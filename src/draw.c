@@ -35,7 +35,7 @@ typedef struct NegativesState
 
 /*
  * Return the non-null elements of an int8 array of any shape, and their
- * number in *count.  NULL for a NULL argument.
+ * number in *count.  The result may point into the array itself.
  */
 int64 *
 NegsampIdArray(ArrayType *array, int *count)
@@ -45,6 +45,13 @@ NegsampIdArray(ArrayType *array, int *count)
 	int			nvalues;
 	int64	   *ids;
 	int			n = 0;
+
+	/* Without NULLs the elements are a plain int64 array: use it in place */
+	if (!ARR_HASNULL(array))
+	{
+		*count = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+		return (int64 *) ((char *) array + ARR_OVERHEAD_NONULLS(ARR_NDIM(array)));
+	}
 
 	deconstruct_array(array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &values, &nulls, &nvalues);
