@@ -30,8 +30,9 @@
  *	 the tree reading node sum minus delta.  Excluded heavy items therefore
  *	 cost nothing at pick time.  Cost: O((k + |exclude|) * log n).
  *
- * The caller holds the sampler's lock in shared mode from NegsampDrawBegin
- * to the last NegsampDrawPick, and in exclusive mode for NegsampApply.
+ * The caller holds the sampler's lock, in shared or exclusive mode, from
+ * NegsampDrawBegin to the last NegsampDrawPick, and in exclusive mode for
+ * NegsampApply.  A private sampler (simulate) needs no lock.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,7 +41,7 @@
 #include "common/hashfn.h"
 #include "negsamp.h"
 
-/* Hash set of item indexes, for the items removed during a draw */
+/* Hash set of the items removed during a draw over a large catalog */
 typedef struct U32Entry
 {
 	uint32		key;

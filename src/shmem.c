@@ -17,13 +17,16 @@
  *	   generation, offset and size.  Lookups take it shared; create, drop and
  *	   the allocator take it exclusive.
  *	 - Each slot has its own sampler lock protecting the block's contents.
- *	   A draw holds it shared while it reads the counts and picks, then
- *	   exclusive while it applies the picks; reset and restore hold it
- *	   exclusive; readers copy under it shared.
+ *	   A recorded draw holds it exclusive while it picks and applies the
+ *	   picks, a dry run holds it shared; reset and restore hold it
+ *	   exclusive; readers copy under it shared.  A long draw releases it
+ *	   when a cancel is pending, and then applies nothing.
  *	 - Lock order is registry lock, then sampler lock.  A draw releases the
  *	   registry lock before it waits for the sampler lock, then checks that
  *	   the slot still holds the generation it looked up, so a sampler
- *	   dropped (and its slot reused) in between is detected.
+ *	   dropped (and its slot reused) in between is detected.  Each backend
+ *	   remembers the slot and generation of recent lookups and checks them
+ *	   the same way, without the registry lock.
  *	 - The sampler's generator has a spinlock of its own, held only to step
  *	   the generator once; nothing under it can raise an error.
  *	 - Dropping marks the slot DROPPING (hidden, name free, memory kept),
@@ -280,8 +283,10 @@ NegsampReacquire(const char *name, int slot, uint64 generation, LWLockMode mode)
 	LWLockAcquire(sampler_lock(slot), mode);
 
 	/*
-	 * state and generation change only under this lock held exclusive, so
-	 * reading them under it in any mode is safe.
+	 * A drop may mark the slot DROPPING at any time, which this check sees
+	 * as gone; but the slot is freed, and its generation can change, only
+	 * after the dropper held this lock exclusive, so a sampler that passes
+	 * the check stays valid while the lock is held.
 	 */
 	if (s->state != SLOT_READY || s->generation != generation)
 	{
