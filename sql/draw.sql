@@ -115,6 +115,24 @@ FROM negsamp.item_counts('fav') a JOIN fav_before b USING (item_id);
 SELECT negsamp.sample_array('u', 3, exclude => '{{0,1},{2,3}}', record => false) && '{0,1,2,3}' AS overlap;
 SELECT negsamp.sample_array('u', 18, exclude => '{5,5,5,7,1000,-1}', record => false) && '{5,7}' AS overlap;
 
+-- Id lookup in an irregular item-list catalog: excluding a catalog id
+-- removes exactly that item, and ids next to catalog ids are not in it.
+SELECT negsamp.create_sampler('odd', 'uniform', seed => 3, items => ARRAY(
+    SELECT DISTINCT x FROM (
+        SELECT (3::numeric ^ i)::bigint AS x FROM generate_series(0, 38) i
+        UNION ALL SELECT -(5::numeric ^ i)::bigint FROM generate_series(0, 27) i
+        UNION ALL VALUES (0::bigint), (-9223372036854775808), (9223372036854775807),
+                         (1000), (1001), (1002), (1004)) v));
+SELECT count(*) AS catalog_ids,
+       bool_and(NOT negsamp.sample_array('odd', (c.n - 1)::int, exclude => ARRAY[i.item_id], record => false)
+                @> ARRAY[i.item_id]) AS each_exclusion_removes_its_item
+FROM negsamp.item_counts('odd') i, (SELECT cardinality AS n FROM negsamp.samplers WHERE name = 'odd') c;
+SELECT bool_and(cardinality(negsamp.sample_array('odd', c.n::int,
+                exclude => ARRAY[x.id - 1, x.id + 1], record => false)) = c.n) AS neighbours_not_in_catalog
+FROM (SELECT item_id AS id FROM negsamp.item_counts('odd')
+      WHERE item_id NOT IN (-9223372036854775808, 9223372036854775807, 1000, 1001, 1002, -1, 1, 0, 2, 4, 3)) x,
+     (SELECT cardinality AS n FROM negsamp.samplers WHERE name = 'odd') c;
+
 -- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
 SELECT negsamp.sample_array('u', 21);
 SELECT negsamp.sample_array('u', 2147483647);
