@@ -36,6 +36,14 @@ FROM negsamp.sample_with_probabilities('pt', 8, record => false) ORDER BY draw_p
 SELECT round(sum(probability)::numeric, 12) AS total
 FROM negsamp.sample_with_probabilities('pt', 8, record => false);
 
+-- A small temperature with the lowest counts excluded: the two items left
+-- have equal counts, so each has probability 1/2, neither rounded to 0.
+SELECT negsamp.create_sampler('cold', 'frequency', cardinality => 6, temperature => 0.01, seed => 1);
+SELECT negsamp.sample_array('cold', 2, exclude => '{1,2,3,4}');
+SELECT item_id IN (0, 5) AS was_drawn_before, probability
+FROM negsamp.sample_with_probabilities('cold', 2, exclude => '{1,2,3,4}', record => false)
+ORDER BY draw_position;
+
 -- record applies as for sample().
 SELECT calls, draws FROM negsamp.samplers WHERE name = 'pw';
 

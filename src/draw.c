@@ -192,7 +192,7 @@ retry:
 	}
 	pg_prng_seed(&rng, call_seed);
 
-	for (int done = 0; done < k; done += PICKS_PER_CHECK)
+	for (int64 done = 0; done < k; done += PICKS_PER_CHECK)
 	{
 		NegsampDrawPick(draw, &rng, Min(PICKS_PER_CHECK, k - done), picked + done);
 		if (interrupt_waiting() && done + PICKS_PER_CHECK < k)

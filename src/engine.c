@@ -460,10 +460,37 @@ bucketed_begin(NegsampDraw *d, int expected)
 	d->eligible = s->n;
 }
 
-/* After the exclusions, copy the buckets that are mostly removed */
+/*
+ * After the exclusions: scale the weights so the lowest eligible count has
+ * weight 1 and rebuild the bucket tree from the integer counts, then copy
+ * the buckets that are mostly removed.  Scaling changes no probability,
+ * but without it a small temperature could underflow every weight left
+ * once the lowest counts are excluded, and subtracting the excluded weight
+ * could lose the remaining total to rounding.
+ */
 static void
 bucketed_after_exclusions(NegsampDraw *d)
 {
+	const NegsampSampler *s = d->s;
+
+	if (s->strategy != NEGSAMP_UNIFORM)
+	{
+		bool		skip_reserved = d->unreserved_eligible > 0;
+
+		for (uint32 b = 0; b < d->nbuckets; b++)
+		{
+			if (d->beligible[b] == 0 || (skip_reserved && (int64) b == d->reserved))
+				continue;
+
+			/* Buckets are in ascending count order: b has the lowest count */
+			for (uint32 c = 0; c < d->nbuckets; c++)
+				d->bweight[c] = NegsampCountWeight(s, NS_BCOUNT(s)[c],
+												   NS_BCOUNT(s)[b]);
+			break;
+		}
+		fenwick_rebuild(d);
+	}
+
 	for (uint32 b = 0; b < d->nbuckets; b++)
 		if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
 			copy_bucket(d, b);
@@ -628,12 +655,12 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
 	}
 	else
 	{
+		/* Sum from the integer counts, free of the exclusions' rounding */
 		d->start_reserved = (d->reserved >= 0 && d->unreserved_eligible > 0);
-		if (d->start_reserved || d->reserved < 0)
-			d->start_total = fenwick_total(d);
-		else
-			d->start_total = d->bweight[d->reserved] *
-				(double) d->beligible[d->reserved];
+		d->start_total = 0.0;
+		for (uint32 b = 0; b < d->nbuckets; b++)
+			if (!(d->start_reserved && (int64) b == d->reserved))
+				d->start_total += d->bweight[b] * (double) d->beligible[b];
 	}
 	return d;
 }

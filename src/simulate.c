@@ -30,7 +30,8 @@
  * plus one per distinct count among the items (the buckets that a draw and
  * its update walk), and a reported row one unit per catalog item.  A unit
  * took about 33 ns in 1,000,000 uniform calls of k = 128 over 10,000 items
- * on a 2-core x86-64 machine, so the limit is about five minutes of work.
+ * on a 2-core x86-64 machine, so the limit is minutes of work (a run of two
+ * units per call took 7.5 minutes).
  * A build can lower it with -DSIMULATE_MAX_WORK=N to test the check.
  */
 #ifndef SIMULATE_MAX_WORK
@@ -238,7 +239,7 @@ simulate_call(NegsampSampler *s, int32 k, uint32 *picked)
 	pg_prng_seed(&rng, pg_prng_uint64(&s->prng));
 
 	/* Picking in chunks gives the same items as one NegsampDrawPick call */
-	for (int32 done = 0; done < k; done += PICKS_PER_CHECK)
+	for (int64 done = 0; done < k; done += PICKS_PER_CHECK)
 	{
 		CHECK_FOR_INTERRUPTS();
 		NegsampDrawPick(draw, &rng, Min(PICKS_PER_CHECK, k - done), picked + done);
@@ -308,7 +309,7 @@ simulate(PG_FUNCTION_ARGS)
 	counts = palloc_extended(sizeof(int64) * args.spec.n, MCXT_ALLOC_HUGE);
 
 	MemoryContextSwitchTo(per_call);
-	for (int32 call = 1; call <= args.calls; call++)
+	for (int64 call = 1; call <= args.calls; call++)
 	{
 		CHECK_FOR_INTERRUPTS();
 
