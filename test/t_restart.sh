@@ -45,26 +45,28 @@ ns_cluster_restart_only stop -m immediate
 ns_cluster_restart_only start
 ns_expect "immediate stop keeps every call" "$(q "SELECT sum(calls) FROM negsamp.samplers")" "$calls_saved"
 
+# Kill a backend with SIGKILL in the middle of draws, then wait until the
+# postmaster has reinitialised shared memory and accepts connections.
+crash_during_draws() {
+    local pid
+    ns_psql -d postgres -c "SELECT count(negsamp.sample_array('f', 20)) FROM generate_series(1, 10000000)" >/dev/null 2>&1 &
+    sleep 1
+    pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(negsamp.sample_array%' AND pid <> pg_backend_pid()")
+    kill -9 "$pid"
+    wait || true
+    for _ in $(seq 1 60); do q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+}
+
 # A backend killed in the middle of draws: the postmaster reinitialises
 # shared memory and the samplers come back from the last save.
 q "SELECT negsamp.save_state()" >/dev/null
-ns_psql -d postgres -c "SELECT count(negsamp.sample_array('f', 20)) FROM generate_series(1, 10000000)" >/dev/null 2>&1 &
-sleep 1
-pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(negsamp.sample_array%' AND pid <> pg_backend_pid()")
-kill -9 "$pid"
-wait || true
-for _ in $(seq 1 60); do q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+crash_during_draws
 ns_expect "crash restarted the server" "$(grep -c 'terminated by signal 9' "$NS_DIR/server.log")" "1"
 ns_expect "samplers back from the save after a crash" "$(q "SELECT sum(calls) FROM negsamp.samplers")" "$calls_saved"
 ns_expect "draws work after the crash" "$(q "SELECT cardinality(negsamp.sample_array('f', 5))")" "5"
 
 # A second crash in the same server life brings back the same save.
-ns_psql -d postgres -c "SELECT count(negsamp.sample_array('f', 20)) FROM generate_series(1, 10000000)" >/dev/null 2>&1 &
-sleep 1
-pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(negsamp.sample_array%' AND pid <> pg_backend_pid()")
-kill -9 "$pid"
-wait || true
-for _ in $(seq 1 60); do q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+crash_during_draws
 ns_expect "second crash restarted the server" "$(grep -c 'terminated by signal 9' "$NS_DIR/server.log")" "2"
 ns_expect "samplers back from the save after a second crash" "$(q "SELECT sum(calls) FROM negsamp.samplers")" "$calls_saved"
 
