@@ -305,15 +305,16 @@ NegsampRelease(int slot)
 }
 
 /*
- * Check that the current role may change the sampler: its owner or a
- * superuser.
+ * Check that the current role may change the sampler: a role with the
+ * privileges of its owner (the owner or a member of it, as for tables), or
+ * a superuser.
  */
 void
 NegsampCheckOwner(const char *name, Oid owner)
 {
 	char	   *owner_name;
 
-	if (owner == GetUserId() || superuser())
+	if (has_privs_of_role(GetUserId(), owner) || superuser())
 		return;
 	owner_name = GetUserNameFromId(owner, true);
 	ereport(ERROR,

@@ -82,6 +82,13 @@ out=$(ns_psql -d postgres -v VERBOSITY=verbose -c "SET ROLE carol" \
     -c "SELECT negsamp.reset_sampler('shared')" 2>&1 || true)
 ns_expect "SET ROLE carol: reset rejected" "$(echo "$out" | grep -c '42501: must be owner of sampler "shared"')" "1"
 
+# As for tables, a member of the owning role has the owner's rights.
+ns_psql -d postgres -c "GRANT alice TO carol" >/dev/null
+ns_expect "carol, member of alice, resets alice's sampler" \
+    "$(psql_as carol -At -c "SELECT negsamp.reset_sampler('shared')" -c "SELECT calls FROM negsamp.samplers WHERE name = 'shared'")" "
+0"
+ns_psql -d postgres -c "REVOKE alice FROM carol" >/dev/null
+
 # A missing sampler is reported as missing, not as a privilege error.
 ns_expect "bob drops a missing sampler" \
     "$(error_as bob "SELECT negsamp.drop_sampler('nosuch')" | grep -o '^ERROR:  [0-9A-Z]*')" "ERROR:  42704"
