@@ -4,7 +4,7 @@ EXTVERSION = 1.0
 MODULE_big = negsamp
 OBJS = src/negsamp.o src/shmem.o src/sampler.o src/engine.o src/admin.o \
 	src/draw.o src/inspect.o src/persist.o \
-	src/restore.o src/stats.o src/simulate.o
+	src/restore.o src/idindex.o src/stats.o src/simulate.o
 DATA = negsamp--1.0.sql
 PGFILEDESC = "negsamp - shared-memory negative samplers"
 

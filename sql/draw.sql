@@ -133,6 +133,18 @@ FROM (SELECT item_id AS id FROM negsamp.item_counts('odd')
       WHERE item_id NOT IN (-9223372036854775808, 9223372036854775807, 1000, 1001, 1002, -1, 1, 0, 2, 4, 3)) x,
      (SELECT cardinality AS n FROM negsamp.samplers WHERE name = 'odd') c;
 
+-- Many exclusions use a per-session index of the catalog ids, which must
+-- follow a sampler dropped and created again under the same name.
+SELECT negsamp.create_sampler('many', 'uniform', items => ARRAY(SELECT i * 10 FROM generate_series(1, 40) i));
+SELECT array_agg(x ORDER BY x) AS the_complement
+FROM unnest(negsamp.sample_array('many', 10,
+     exclude => ARRAY(SELECT i * 10 FROM generate_series(1, 30) i) || '{5,15,999}'::bigint[])) x;
+SELECT negsamp.drop_sampler('many');
+SELECT negsamp.create_sampler('many', 'uniform', items => ARRAY(SELECT i * 10 + 1 FROM generate_series(1, 40) i));
+SELECT array_agg(x ORDER BY x) AS the_complement
+FROM unnest(negsamp.sample_array('many', 10,
+     exclude => ARRAY(SELECT i * 10 + 1 FROM generate_series(11, 40) i) || '{10,20,30}'::bigint[])) x;
+
 -- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
 SELECT negsamp.sample_array('u', 21);
 SELECT negsamp.sample_array('u', 2147483647);

@@ -156,7 +156,8 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	s = NegsampAcquire(name, mode, &slot, &generation);
 
 retry:
-	draw = NegsampDrawBegin(s, exclude, nexclude);
+	draw = NegsampDrawBegin(s, exclude, nexclude,
+							NegsampGetIdIndex(s, slot, generation, nexclude));
 	eligible = NegsampDrawEligible(draw);
 	n = s->n;
 	if (k > eligible)

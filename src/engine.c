@@ -618,11 +618,12 @@ weighted_begin(NegsampDraw *d, int expected)
 
 /*
  * Start a draw: take the weights from the current counts and remove the
- * excluded ids that are in the catalog.  Memory comes from the current
- * memory context.
+ * excluded ids that are in the catalog, looked up in index when it is not
+ * NULL.  Memory comes from the current memory context.
  */
 NegsampDraw *
-NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
+NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
+				 const NegsampIdIndex *index)
 {
 	NegsampDraw *d = palloc0(sizeof(NegsampDraw));
 
@@ -634,14 +635,15 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude)
 
 	for (int i = 0; i < nexclude; i++)
 	{
-		int64		index = NegsampItemIndex(s, exclude[i]);
+		int64		item = index ? NegsampIdIndexLookup(index, exclude[i])
+			: NegsampItemIndex(s, exclude[i]);
 
-		if (index < 0)
+		if (item < 0)
 			continue;
 		if (s->weighted)
-			weighted_remove(d, (uint32) index);
+			weighted_remove(d, (uint32) item);
 		else
-			bucketed_remove(d, (uint32) index);
+			bucketed_remove(d, (uint32) item);
 	}
 
 	if (!s->weighted)

@@ -127,6 +127,9 @@ typedef struct NegsampSpec
 /* One prepared draw: the eligible items after exclusions, then the picks */
 typedef struct NegsampDraw NegsampDraw;
 
+/* A backend-local index from catalog id to item index (idindex.c) */
+typedef struct NegsampIdIndex NegsampIdIndex;
+
 /* negsamp.c */
 extern int	negsamp_max_memory_mb;
 extern int	negsamp_max_samplers;
@@ -152,7 +155,8 @@ extern const char *NegsampModeName(NegsampMode mode);
 
 /* engine.c: one draw */
 extern NegsampDraw *NegsampDrawBegin(const NegsampSampler *s,
-									 const int64 *exclude, int nexclude);
+									 const int64 *exclude, int nexclude,
+									 const NegsampIdIndex *index);
 extern int64 NegsampDrawEligible(const NegsampDraw *draw);
 extern double NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item);
 extern void NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k,
@@ -166,6 +170,12 @@ extern int64 *NegsampIdArray(ArrayType *array, int *count);
 extern int64 *NegsampDrawIds(const char *name, int32 k, const int64 *exclude,
 							 int nexclude, bool record, bool has_seed,
 							 int64 seed, double **probabilities);
+
+/* idindex.c */
+extern const NegsampIdIndex *NegsampGetIdIndex(const NegsampSampler *s,
+											   int slot, uint64 generation,
+											   int nexclude);
+extern int64 NegsampIdIndexLookup(const NegsampIdIndex *index, int64 id);
 
 /* persist.c */
 extern void NegsampPersistStartup(void);

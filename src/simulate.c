@@ -233,7 +233,7 @@ add_work(uint64 *work, uint64 units, int32 call, const SimulateArgs *args,
 static void
 simulate_call(NegsampSampler *s, int32 k, uint32 *picked)
 {
-	NegsampDraw *draw = NegsampDrawBegin(s, NULL, 0);
+	NegsampDraw *draw = NegsampDrawBegin(s, NULL, 0, NULL);
 	pg_prng_state rng;
 
 	pg_prng_seed(&rng, pg_prng_uint64(&s->prng));
