@@ -23,7 +23,7 @@
 /* Largest catalog indexed: about 24 MB of backend memory */
 #define NEGSAMP_IDINDEX_MAX_ITEMS	1000000
 
-/* Fewest exclusions for which building or using the index pays */
+/* Minimum exclusions for which building or using the index pays */
 #define NEGSAMP_IDINDEX_MIN_EXCLUDE	16
 
 typedef struct IdIndexEntry
