@@ -20,8 +20,8 @@ SELECT negsamp.sample_array('w', 5);
 SELECT negsamp.reset_sampler('u');
 SELECT negsamp.sample_array('u', 5);
 
--- A set-returning function in FROM without a reference to an outer row
--- is run once and its rows reused; in the select list it runs per row.
+-- PostgreSQL runs a set-returning function in FROM that refers to no outer
+-- row once and reuses its rows.  In the select list it runs per row.
 SELECT count(DISTINCT a) AS distinct_draws
 FROM (SELECT negsamp.sample_array('u', 5, record => false) a FROM generate_series(1, 10)) d;
 

@@ -112,7 +112,7 @@ interrupt_waiting(void)
  * same exclusions picks it at the start of the call.
  *
  * A cancel during the picks releases the lock and raises the error at
- * once; a cancel before the counts are updated leaves them as they were.
+ * once.  A cancel before the counts are updated leaves them as they were.
  */
 int64 *
 NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
@@ -136,8 +136,8 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 	/*
 	 * Scratch memory for one draw.  The context lives as long as the
 	 * backend and is reset before and after each draw, which is cheaper
-	 * than creating one per call; a draw that failed is cleaned up by the
-	 * next one.
+	 * than creating one per call.  The next draw cleans up after one that
+	 * failed.
 	 */
 	if (draw_context == NULL)
 		draw_context = AllocSetContextCreate(TopMemoryContext, "negsamp draw",

@@ -17,7 +17,7 @@
  *	 items times their weight, through a Fenwick tree over the B buckets,
  *	 then a uniform eligible item of the bucket.  While at least half of a
  *	 bucket is eligible, that item is found by rejection: a uniform position
- *	 of the bucket, tried again while it holds a removed item (fewer than
+ *	 of the bucket, tried again while the item there is removed (fewer than
  *	 two tries on average).  Once more than half is removed, the bucket's
  *	 eligible items are copied to a private array, at a cost of at most
  *	 twice the items removed from it, and picks swap-remove from that.  So
@@ -260,7 +260,7 @@ is_removed(const NegsampDraw *d, uint32 item)
 	return removed_test(d, item);
 }
 
-/* Return the bucket whose run of positions holds p */
+/* Return the bucket whose run of positions contains p */
 static uint32
 bucket_of(const NegsampDraw *d, uint32 p)
 {
@@ -751,8 +751,8 @@ typedef struct BucketedPick
 /*
  * Move the picked items of each bucket to the end of its run, so each
  * bucket splits into its unpicked items (count c) and its picked ones
- * (count c+1); then rebuild the bucket list, merging runs of equal count.
- * O(B + k log k).
+ * (count c+1).  Then rebuild the bucket list, merging runs of equal
+ * count.  Costs O(B + k log k).
  */
 static void
 apply_bucketed(NegsampSampler *s, const uint32 *picked, int k)

@@ -20,7 +20,7 @@
 #include "negsamp.h"
 #include "utils/memutils.h"
 
-/* Largest catalog indexed: about 24 MB of backend memory */
+/* Largest catalog indexed: 2^21 entries of 16 bytes, 32 MB of backend memory */
 #define NEGSAMP_IDINDEX_MAX_ITEMS	1000000
 
 /* Minimum exclusions for which building or using the index pays */

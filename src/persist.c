@@ -123,7 +123,7 @@ write_sampler(StateFile *sf, NegsampSlot *slot, NegsampSampler *s,
 /*
  * Write all samplers to the state file.  With take_locks, hold the registry
  * lock shared throughout and each sampler's lock shared while it is
- * written; without, the caller guarantees that no other process runs.
+ * written.  Without it, the caller guarantees that no other process runs.
  * Return false after logging a failure at elevel.
  */
 static bool

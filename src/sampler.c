@@ -267,7 +267,7 @@ NegsampItemId(const NegsampSampler *s, uint32 index)
 }
 
 /*
- * Return the bucket that holds perm position p: the last bucket whose start
+ * Return the bucket that contains perm position p: the last bucket whose start
  * is at most p.
  */
 uint32

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * shmem.c
- *	  The shared-memory registry of samplers and the arena that holds them.
+ *	  The shared-memory registry of samplers and the arena that contains them.
  *
  * Design.  At server start negsamp reserves two pieces of fixed shared
  * memory: a control struct with one slot per sampler (negsamp.max_samplers)
@@ -283,9 +283,9 @@ NegsampReacquire(const char *name, int slot, uint64 generation, LWLockMode mode)
 	LWLockAcquire(sampler_lock(slot), mode);
 
 	/*
-	 * A drop may mark the slot DROPPING at any time, which this check sees
-	 * as gone; but the slot is freed, and its generation can change, only
-	 * after the dropper held this lock exclusive, so a sampler that passes
+	 * A drop may mark the slot DROPPING at any time, which this check treats
+	 * as gone.  But the slot is freed, and its generation can change, only
+	 * after the dropper held this lock exclusive.  So a sampler that passes
 	 * the check stays valid while the lock is held.
 	 */
 	if (s->state != SLOT_READY || s->generation != generation)
@@ -401,8 +401,9 @@ abandon_build(int code, Datum arg)
 }
 
 /*
- * Free the samplers of databases that were dropped: nobody can connect to
- * them to drop their samplers, and they would hold memory for ever.
+ * Free the samplers of databases that were dropped.  No session can
+ * connect to such a database to drop them, so they would keep their
+ * memory for ever.
  */
 static void
 free_orphans(void)

@@ -189,7 +189,7 @@ check_limits(const SimulateArgs *args)
 						   BYTES_PER_ITEM, BYTES_PER_PICK, spec->n, args->k),
 				 errhint("Lower cardinality or k.")));
 
-	/* The least work, with a single distinct count in every call */
+	/* The minimum work: one distinct count in every call */
 	reports = ((uint64) args->calls + args->report_every - 1) / args->report_every;
 	work = (uint64) args->calls * ((uint64) args->k + 1) + reports * (uint64) spec->n;
 	if (work > (uint64) SIMULATE_MAX_WORK)

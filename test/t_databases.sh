@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A sampler belongs to its database: the same name in two databases is two
-# samplers, and neither database sees or touches the other's.
+# samplers, and neither database lists or changes the other's.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
