@@ -89,9 +89,6 @@ NegsampKArg(FunctionCallInfo fcinfo, int argno)
 /* Scratch memory of NegsampDrawIds, kept for the backend's life */
 static MemoryContext draw_context = NULL;
 
-/* Picks made between two checks for a pending cancel */
-#define PICKS_PER_CHECK		8192
-
 /*
  * Return true when a cancel or termination request waits.  PostgreSQL holds
  * interrupts while an LWLock is held, so a long draw looks at the flags
@@ -158,6 +155,8 @@ NegsampDrawIds(const char *name, int32 k, const int64 *exclude, int nexclude,
 retry:
 	draw = NegsampDrawBegin(s, exclude, nexclude,
 							NegsampGetIdIndex(s, slot, generation, nexclude));
+	if (mode == LW_EXCLUSIVE)
+		NegsampDrawWillApply(draw);
 	eligible = NegsampDrawEligible(draw);
 	n = s->n;
 	if (k > eligible)
@@ -193,10 +192,10 @@ retry:
 	}
 	pg_prng_seed(&rng, call_seed);
 
-	for (int64 done = 0; done < k; done += PICKS_PER_CHECK)
+	for (int64 done = 0; done < k; done += NEGSAMP_PICKS_PER_CHECK)
 	{
-		NegsampDrawPick(draw, &rng, Min(PICKS_PER_CHECK, k - done), picked + done);
-		if (interrupt_waiting() && done + PICKS_PER_CHECK < k)
+		NegsampDrawPick(draw, &rng, Min(NEGSAMP_PICKS_PER_CHECK, k - done), picked + done);
+		if (interrupt_waiting() && done + NEGSAMP_PICKS_PER_CHECK < k)
 		{
 			NegsampRelease(slot);
 			CHECK_FOR_INTERRUPTS();
@@ -211,8 +210,16 @@ retry:
 			goto retry;
 		}
 	}
-	for (int i = 0; i < k; i++)
-		ids[i] = NegsampItemId(s, picked[i]);
+	if (s->dense)
+		for (int i = 0; i < k; i++)
+			ids[i] = (int64) picked[i];
+	else
+	{
+		const int64 *catalog = NS_IDS(s);
+
+		for (int i = 0; i < k; i++)
+			ids[i] = catalog[picked[i]];
+	}
 	if (probabilities)
 		for (int i = 0; i < k; i++)
 			(*probabilities)[i] = NegsampDrawStartProbability(draw, picked[i]);
@@ -227,8 +234,9 @@ retry:
 		goto retry;
 	}
 	if (mode == LW_EXCLUSIVE)
-		NegsampApply(s, picked, k);
+		NegsampApply(s, draw, picked, k);
 	NegsampRelease(slot);
+	NegsampDrawEnd(draw);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(work);

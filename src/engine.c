@@ -13,16 +13,27 @@
  * - Unweighted uniform, frequency and threshold samplers group items of
  *	 equal weight into buckets, contiguous runs of a permutation (the whole
  *	 catalog is one bucket under unweighted uniform, with the identity as
- *	 permutation).  A pick chooses a bucket in proportion to its eligible
- *	 items times their weight, through a Fenwick tree over the B buckets,
- *	 then a uniform eligible item of the bucket.  While at least half of a
- *	 bucket is eligible, that item is found by rejection: a uniform position
- *	 of the bucket, tried again while the item there is removed (fewer than
- *	 two tries on average).  Once more than half is removed, the bucket's
- *	 eligible items are copied to a private array, at a cost of at most
- *	 twice the items removed from it, and picks swap-remove from that.  So
- *	 the shared arrays are only read, and a draw costs
- *	 O(B + (k + |exclude|) * (log B + log n)).
+ *	 permutation).  Picks come in two ways:
+ *
+ *	 Proposal: a candidate is a bucket chosen in proportion to all its items
+ *	 times their weight (a guide table over the B buckets), then a uniform
+ *	 position in it; a removed candidate is rejected.  That gives each
+ *	 eligible item its weight over the eligible weight, the law above.  It
+ *	 is used while the eligible items hold at least half of the proposal's
+ *	 weight, so fewer than two candidates are drawn per pick on average.
+ *	 Candidates do not depend on earlier picks, so a batch of them is drawn
+ *	 and its random reads of the permutation are prefetched together,
+ *	 which matters once the catalog outgrows the cache.
+ *
+ *	 Exact: a Fenwick tree over the buckets' eligible weight chooses the
+ *	 bucket, then rejection finds an eligible item of it while at least half
+ *	 of the bucket is eligible.  Once more than half is removed, the
+ *	 bucket's eligible items are copied to a private array, at a cost of at
+ *	 most twice the items removed from it, and picks swap-remove from that.
+ *
+ *	 The shared arrays are only read, and a draw costs
+ *	 O(B + (k + |exclude|) * (log B + log n)), and O(B + k + |exclude|)
+ *	 while it proposes.
  *
  * - Weighted uniform samplers keep a Fenwick tree of the fixed weights in
  *	 the sampler.  Removing an item adds its weight to a private hash map
@@ -32,7 +43,8 @@
  *
  * The caller holds the sampler's lock, in shared or exclusive mode, from
  * NegsampDrawBegin to the last NegsampDrawPick, and in exclusive mode for
- * NegsampApply.  A private sampler (simulate) needs no lock.
+ * NegsampApply.  NegsampDrawEnd, and any call on a private sampler
+ * (simulate), needs no lock.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,23 +53,100 @@
 #include "common/hashfn.h"
 #include "negsamp.h"
 
-/* Hash set of the items removed during a draw over a large catalog */
-typedef struct U32Entry
+/*
+ * Set of the items removed during a draw over a large catalog: open
+ * addressing with linear probing over a power-of-two table of item
+ * indexes.  The table is at most a quarter full, so most probes end at the
+ * first slot and the branch after it is predicted.  Item indexes are below
+ * 2^31, so the all-ones value marks an empty slot.
+ */
+typedef struct ItemSet
 {
-	uint32		key;
-	char		status;
-} U32Entry;
+	uint32	   *slots;
+	uint32		shift;			/* 32 - log2(table size) */
+	uint32		mask;			/* table size - 1 */
+	uint32		members;
+} ItemSet;
 
-#define SH_PREFIX u32map
-#define SH_ELEMENT_TYPE U32Entry
-#define SH_KEY_TYPE uint32
-#define SH_KEY key
-#define SH_HASH_KEY(tb, key) murmurhash32(key)
-#define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#define ITEMSET_EMPTY		PG_UINT32_MAX
+#define ITEMSET_MIN_BITS	9
+
+/* Fibonacci hashing: the top bits of the product spread runs of indexes */
+static inline uint32
+itemset_slot(const ItemSet *set, uint32 item)
+{
+	return (uint32) (item * UINT64CONST(2654435769)) >> set->shift;
+}
+
+static void
+itemset_init(ItemSet *set, uint64 capacity)
+{
+	uint32		bits = ITEMSET_MIN_BITS;
+
+	while (((uint64) 1 << bits) < capacity * 4)
+		bits++;
+	set->slots = palloc(sizeof(uint32) << bits);
+	memset(set->slots, 0xFF, sizeof(uint32) << bits);
+	set->shift = 32 - bits;
+	set->mask = ((uint32) 1 << bits) - 1;
+	set->members = 0;
+}
+
+static inline bool
+itemset_contains(const ItemSet *set, uint32 item)
+{
+	uint32		i = itemset_slot(set, item);
+
+	for (;;)
+	{
+		uint32		key = set->slots[i];
+
+		if (key == item)
+			return true;
+		if (key == ITEMSET_EMPTY)
+			return false;
+		i = (i + 1) & set->mask;
+	}
+}
+
+/* Add item; return false when it was there already.  Room was reserved. */
+static inline bool
+itemset_add(ItemSet *set, uint32 item)
+{
+	uint32		i = itemset_slot(set, item);
+
+	for (;;)
+	{
+		uint32		key = set->slots[i];
+
+		if (key == item)
+			return false;
+		if (key == ITEMSET_EMPTY)
+		{
+			set->slots[i] = item;
+			set->members++;
+			return true;
+		}
+		i = (i + 1) & set->mask;
+	}
+}
+
+/* Make room for extra more items, keeping the table at most a quarter full */
+static void
+itemset_reserve(ItemSet *set, uint32 extra)
+{
+	uint64		need = (uint64) set->members + extra;
+	uint32	   *old = set->slots;
+	uint32		old_size = set->mask + 1;
+
+	if (need * 4 <= old_size)
+		return;
+	itemset_init(set, need);
+	for (uint32 i = 0; i < old_size; i++)
+		if (old[i] != ITEMSET_EMPTY)
+			itemset_add(set, old[i]);
+	pfree(old);
+}
 
 /* Hash map uint32 -> double, for the Fenwick node deltas */
 typedef struct DeltaEntry
@@ -81,6 +170,18 @@ typedef struct DeltaEntry
 /* Tries before a weighted pick that keeps landing on rounding residue scans */
 #define WEIGHTED_MAX_RETRIES	16
 
+/*
+ * What applying a pick needs besides the item: its bucket, and its
+ * position in perm when the draw read it there.
+ */
+typedef struct PickInfo
+{
+	uint32		bucket;
+	uint32		position;		/* NO_POSITION when not known */
+} PickInfo;
+
+#define NO_POSITION		PG_UINT32_MAX
+
 struct NegsampDraw
 {
 	const NegsampSampler *s;
@@ -91,11 +192,15 @@ struct NegsampDraw
 	bool		start_reserved; /* threshold: the top bucket is held back */
 
 	/*
-	 * Removed items, excluded or picked: a bitmap over the catalog when it
-	 * is small enough to clear on every call, else a hash set.
+	 * Removed items, excluded or picked: the backend's bitmap over the
+	 * catalog with a list of the items set in it, or for the largest
+	 * catalogs a hash set.
 	 */
 	uint64	   *removed_bits;
-	u32map_hash *removed;
+	uint32	   *removed_list;
+	uint32		nremoved;
+	uint32		removed_capacity;
+	ItemSet		removed;
 
 	/* Bucketed draws */
 	const uint32 *perm;			/* NULL means the identity */
@@ -109,6 +214,23 @@ struct NegsampDraw
 	uint32		fenwick_step;	/* highest power of 2 <= nbuckets */
 	int64		reserved;		/* threshold: bucket held back, or -1 */
 	int64		unreserved_eligible;
+	/*
+	 * Proposal mode: candidates come from the weights of whole buckets,
+	 * excluded and picked items included, and a removed candidate is
+	 * rejected.  See propose_picks.
+	 */
+	bool		proposing;
+	double	   *pcum;			/* proposal weight of buckets 0..b */
+	uint32	   *guide;			/* first bucket whose pcum exceeds a cut */
+	uint32		nguide;
+	double		proposal_total;
+	double		eligible_weight;	/* unreserved eligible weight */
+	int64		sole_bucket;	/* the only bucket of positive weight, or -1 */
+
+	const int64 *counts;		/* prefetched for NegsampApply, or NULL */
+	PickInfo   *pick_info;		/* of each pick so far */
+	int			npicked;
+	int			pick_capacity;
 
 	/* Weighted draws */
 	const double *weights;
@@ -117,16 +239,94 @@ struct NegsampDraw
 	deltamap_hash *delta;		/* removed weight per tree node */
 };
 
-/* Largest catalog whose removed set is a bitmap (8 kB to clear per call) */
-#define BITMAP_MAX_ITEMS	65536
+/* A hint to start loading a cache line that is about to be used */
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch_read(addr)		__builtin_prefetch((addr), 0)
+#define prefetch_write(addr)	__builtin_prefetch((addr), 1)
+#else
+#define prefetch_read(addr)		((void) 0)
+#define prefetch_write(addr)	((void) 0)
+#endif
+
+/*
+ * One step of xoroshiro128**, the generator of pg_prng_uint64, on the same
+ * state.  Inlined here because a pick takes one or two steps, and a call
+ * into the server for each costs about as much as the step itself.
+ */
+static inline uint64
+rotate_left64(uint64 x, int bits)
+{
+	return (x << bits) | (x >> (64 - bits));
+}
+
+static inline uint64
+rng_next(pg_prng_state *state)
+{
+	uint64		s0 = state->s0;
+	uint64		s1 = state->s1;
+	uint64		result = rotate_left64(s0 * 5, 7) * 9;
+
+	s1 ^= s0;
+	state->s0 = rotate_left64(s0, 24) ^ s1 ^ (s1 << 16);
+	state->s1 = rotate_left64(s1, 37);
+	return result;
+}
+
+/* A uniform double in [0, 1) with 52 random bits, as pg_prng_double */
+static inline double
+rng_double(pg_prng_state *state)
+{
+	return (double) (rng_next(state) >> 12) * (1.0 / 4503599627370496.0);
+}
+
+/*
+ * Largest catalog whose removed set is a bitmap (256 kB, which stays in the
+ * L2 cache).  Measured on AMD EPYC, uniform calls of k = 128 took 0.8 us
+ * with the bitmap and 1.0 us with the hash set at 1,000,000 items, but
+ * 1.25 us with the bitmap and 0.96 us with the hash set at 10,000,000.
+ *
+ * The bitmap belongs to the backend and outlives the draws.  A draw sets
+ * the bits of the items it removes, and NegsampDrawEnd clears them one by
+ * one, so a call does not pay for clearing the whole catalog.  A draw that
+ * ended in an error leaves the bitmap dirty, and the next draw clears all
+ * of it.
+ */
+#define BITMAP_MAX_ITEMS	(INT64CONST(1) << 21)
+
+static uint64 *backend_bits = NULL;
+static Size backend_words = 0;
+static bool backend_bits_dirty = false;
 
 static void
 removed_create(NegsampDraw *d, int expected)
 {
-	if (d->s->n <= BITMAP_MAX_ITEMS)
-		d->removed_bits = palloc0(sizeof(uint64) * ((d->s->n + 63) / 64));
-	else
-		d->removed = u32map_create(CurrentMemoryContext, Max(expected * 2, 64), NULL);
+	Size		words;
+
+	if (d->s->n > BITMAP_MAX_ITEMS)
+	{
+		itemset_init(&d->removed, (uint64) expected);
+		return;
+	}
+
+	words = ((Size) d->s->n + 63) / 64;
+	if (words > backend_words)
+	{
+		if (backend_bits)
+			pfree(backend_bits);
+		backend_bits = NULL;
+		backend_words = 0;
+		backend_bits = MemoryContextAllocZero(TopMemoryContext,
+											  sizeof(uint64) * words);
+		backend_words = words;
+	}
+	else if (backend_bits_dirty)
+		memset(backend_bits, 0, sizeof(uint64) * backend_words);
+	backend_bits_dirty = true;
+
+	d->removed_bits = backend_bits;
+	d->removed_capacity = (uint32) expected + 65;
+	d->removed_list = palloc(sizeof(uint32) * d->removed_capacity);
+	d->nremoved = 0;
 }
 
 static inline bool
@@ -134,25 +334,27 @@ removed_test(const NegsampDraw *d, uint32 item)
 {
 	if (d->removed_bits)
 		return (d->removed_bits[item / 64] >> (item % 64)) & 1;
-	return u32map_lookup(d->removed, item) != NULL;
+	return itemset_contains(&d->removed, item);
 }
 
-/* Add item to the removed set; return false when it was there already */
+/*
+ * Add item to the removed set; return false when it was there already.
+ * Room must have been reserved with removed_reserve.
+ */
 static inline bool
 removed_add(NegsampDraw *d, uint32 item)
 {
-	bool		found;
-
 	if (d->removed_bits)
 	{
 		uint64		bit = UINT64CONST(1) << (item % 64);
+		uint64		word = d->removed_bits[item / 64];
 
-		found = (d->removed_bits[item / 64] & bit) != 0;
-		d->removed_bits[item / 64] |= bit;
-		return !found;
+		d->removed_bits[item / 64] = word | bit;
+		d->removed_list[d->nremoved] = item;
+		d->nremoved += (word & bit) == 0;
+		return (word & bit) == 0;
 	}
-	u32map_insert(d->removed, item, &found);
-	return !found;
+	return itemset_add(&d->removed, item);
 }
 
 /* Make room for extra more removed items in one step */
@@ -161,13 +363,19 @@ removed_reserve(NegsampDraw *d, int extra)
 {
 	uint64		need;
 
-	if (d->removed_bits)
+	if (!d->removed_bits)
+	{
+		itemset_reserve(&d->removed, (uint32) extra);
 		return;
-
-	/* SH_GROW rehashes every entry even when the table is large enough */
-	need = (uint64) d->removed->members + extra;
-	if (need > d->removed->grow_threshold)
-		u32map_grow(d->removed, need * 2);
+	}
+	/* One slot more: removed_add writes before it knows the item is new */
+	need = (uint64) d->nremoved + extra + 1;
+	if (need > d->removed_capacity)
+	{
+		d->removed_capacity = (uint32) Max(need, (uint64) d->removed_capacity * 2);
+		d->removed_list = repalloc(d->removed_list,
+								   sizeof(uint32) * d->removed_capacity);
+	}
 }
 
 static uint32
@@ -351,13 +559,13 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 		return 0;
 
 	total = fenwick_total(d);
-	b = fenwick_search(d, pg_prng_double(rng) * total);
+	b = fenwick_search(d, rng_double(rng) * total);
 	if (total > 0.0 && d->beligible[b] > 0 && (int64) b != d->reserved)
 		return b;
 
 	fenwick_rebuild(d);
 	total = fenwick_total(d);
-	b = fenwick_search(d, pg_prng_double(rng) * total);
+	b = fenwick_search(d, rng_double(rng) * total);
 	if (total > 0.0 && d->beligible[b] > 0 && (int64) b != d->reserved)
 		return b;
 
@@ -372,38 +580,354 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 	return 0;					/* keep compiler quiet */
 }
 
-static uint32
-bucketed_pick(NegsampDraw *d, pg_prng_state *rng)
+/*
+ * Return a uniform integer in [0, range), for 0 < range <= 2^32 - 1, by
+ * Lemire's multiply-and-shift with rejection of the few biased products:
+ * exact, and one generator step in all but range / 2^32 of the calls.
+ */
+static inline uint32
+uniform_below(pg_prng_state *rng, uint32 range)
 {
-	uint32		b = bucketed_choose(d, rng);
-	uint32		item;
+	uint64		m = (uint64) (uint32) (rng_next(rng) >> 32) * range;
 
-	if (d->bitems[b])
+	if ((uint32) m < range)
 	{
-		uint32		last = d->beligible[b] - 1;
-		uint32		j = (uint32) pg_prng_uint64_range(rng, 0, last);
+		uint32		threshold = (uint32) (-range) % range;
 
-		item = d->bitems[b][j];
-		d->bitems[b][j] = d->bitems[b][last];
-		count_removal(d, b);
-		return item;
+		while ((uint32) m < threshold)
+			m = (uint64) (uint32) (rng_next(rng) >> 32) * range;
+	}
+	return (uint32) (m >> 32);
+}
+
+/* Take a uniform eligible item from copied bucket b */
+static uint32
+take_from_copy(NegsampDraw *d, uint32 b, pg_prng_state *rng)
+{
+	uint32		last = d->beligible[b] - 1;
+	uint32		j = uniform_below(rng, last + 1);
+	uint32		item = d->bitems[b][j];
+
+	d->bitems[b][j] = d->bitems[b][last];
+	count_removal(d, b);
+	return item;
+}
+
+/*
+ * A pick whose bucket is chosen and whose first position is drawn, but
+ * whose item is not read yet.
+ */
+typedef struct PendingPick
+{
+	int			slot;			/* index into picked[] */
+	uint32		bucket;
+	uint32		position;
+} PendingPick;
+
+/* Picks whose items are read together, for memory-level parallelism */
+#define PICK_BATCH			64
+
+/*
+ * Switch to exact picks: rebuild the bucket tree from the eligible counts
+ * and copy the buckets that are mostly removed.
+ */
+static void
+start_exact(NegsampDraw *d)
+{
+	d->proposing = false;
+	fenwick_rebuild(d);
+	for (uint32 b = 0; b < d->nbuckets; b++)
+		if (d->bitems[b] == NULL && (uint64) d->beligible[b] * 2 < bucket_size(d, b))
+			copy_bucket(d, b);
+}
+
+/*
+ * Build the cumulative proposal weights and a guide table over them.  Cut j
+ * of nguide equal parts of the total starts the search at the first bucket
+ * whose cumulative weight exceeds it, so a search steps past few buckets
+ * (the cutpoint method of Chen and Asau).
+ */
+static void
+build_proposal(NegsampDraw *d)
+{
+	double		cum = 0.0;
+	double		step;
+	uint32		b = 0;
+
+	d->pcum = palloc(sizeof(double) * d->nbuckets);
+	for (uint32 c = 0; c < d->nbuckets; c++)
+	{
+		if (!((int64) c == d->reserved && d->unreserved_eligible > 0))
+			cum += d->bweight[c] * (double) bucket_size(d, c);
+		d->pcum[c] = cum;
+	}
+	d->proposal_total = cum;
+
+	/* One bucket to propose from: always so under unweighted uniform */
+	d->sole_bucket = -1;
+	for (uint32 c = 0; c < d->nbuckets; c++)
+	{
+		double		below = (c == 0) ? 0.0 : d->pcum[c - 1];
+
+		if (d->pcum[c] > below)
+		{
+			if (d->sole_bucket >= 0)
+			{
+				d->sole_bucket = -1;
+				break;
+			}
+			d->sole_bucket = c;
+		}
 	}
 
-	/* At least half of the bucket is eligible: two tries on average */
-	do
+	/*
+	 * Four cuts per bucket.  Each cut is lowered by a relative 1e-12, far
+	 * more than rounding moves it, so a search never starts past the bucket
+	 * it must find.
+	 */
+	d->nguide = 4 * d->nbuckets;
+	d->guide = palloc(sizeof(uint32) * d->nguide);
+	step = cum / (double) d->nguide;
+	for (uint32 j = 0; j < d->nguide; j++)
 	{
-		uint32		p = d->bstart[b] +
-			(uint32) pg_prng_uint64_range(rng, 0, bucket_size(d, b) - 1);
+		double		cut = step * (double) j * (1.0 - 1e-12);
 
-		item = item_at(d, p);
-	} while (is_removed(d, item));
+		while (b < d->nbuckets - 1 && d->pcum[b] <= cut)
+			b++;
+		d->guide[j] = b;
+	}
+}
 
-	/* The bucket is known, so skip bucketed_remove's position lookup */
-	removed_add(d, item);
-	count_removal(d, b);
-	if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
-		copy_bucket(d, b);
-	return item;
+/* Draw the bucket of a candidate in proportion to its proposal weight */
+static inline uint32
+propose_bucket(const NegsampDraw *d, pg_prng_state *rng)
+{
+	double		x = rng_double(rng);
+	double		u = x * d->proposal_total;
+	uint32		b = d->guide[Min((uint32) (x * d->nguide), d->nguide - 1)];
+
+	/* Buckets of zero weight have pcum equal to the one before: never taken */
+	while (b < d->nbuckets - 1 && d->pcum[b] <= u)
+		b++;
+	return b;
+}
+
+/*
+ * A candidate of proposal mode: a position drawn from whole buckets, read
+ * once a batch of them has been drawn.
+ */
+typedef struct Candidate
+{
+	uint32		bucket;
+	uint32		position;
+} Candidate;
+
+/*
+ * Draw a batch of want candidates from whole buckets into batch[]: a bucket
+ * in proportion to its weight, then a uniform position in it.
+ */
+static void
+bucket_candidates(const NegsampDraw *d, pg_prng_state *rng, Candidate *batch,
+				  int want)
+{
+	/* A local generator state: the stores below cannot alias it */
+	pg_prng_state state = *rng;
+
+	for (int c = 0; c < want; c++)
+	{
+		uint32		b = (d->sole_bucket >= 0) ? (uint32) d->sole_bucket
+			: propose_bucket(d, &state);
+		uint32		p = d->bstart[b] + uniform_below(&state, bucket_size(d, b));
+
+		if (d->perm)
+			prefetch_read(&d->perm[p]);
+		else if (d->counts)
+			prefetch_write(&d->counts[p]);
+		batch[c].bucket = b;
+		batch[c].position = p;
+	}
+	*rng = state;
+}
+
+/*
+ * Pick items by rejection from a fixed proposal, into picked[] and info[]
+ * from index done on.  Return the number of items picked so far: k, or
+ * fewer when the draw switched to exact picks.
+ *
+ * A candidate is item i with probability proportional to its weight w_i
+ * among all items of the buckets that are not held back, removed ones
+ * included.  A removed candidate is rejected, so an accepted one is item i
+ * with probability proportional to w_i among the eligible items: the law
+ * of the next pick.  Candidates do not depend on earlier picks, so a batch
+ * of them is drawn and prefetched before any is read.  Once the eligible
+ * items hold less than half of the proposal's weight, the rest of the
+ * draw switches to exact picks.
+ */
+static int
+propose_picks(NegsampDraw *d, pg_prng_state *rng, int done, int k,
+			  uint32 *picked, PickInfo *info)
+{
+	Candidate	batch[PICK_BATCH];
+
+	while (done < k)
+	{
+		int			want = Min(k - done, PICK_BATCH);
+		int			accepted = 0;
+		double		taken_weight = 0.0;
+
+		if (d->unreserved_eligible == 0 ||
+			d->eligible_weight * 2.0 < d->proposal_total)
+		{
+			start_exact(d);
+			return done;
+		}
+		bucket_candidates(d, rng, batch, want);
+		for (int c = 0; c < want; c++)
+		{
+			uint32		b = batch[c].bucket;
+			uint32		item = item_at(d, batch[c].position);
+
+			if (!removed_add(d, item))
+				continue;
+			picked[done + accepted] = item;
+			info[done + accepted].bucket = b;
+			info[done + accepted].position = batch[c].position;
+			accepted++;
+			d->beligible[b]--;
+			taken_weight += d->bweight[b];
+		}
+		done += accepted;
+		d->eligible -= accepted;
+		d->unreserved_eligible -= accepted;
+		d->eligible_weight -= taken_weight;
+	}
+	return done;
+}
+
+/*
+ * Read the items of the pending picks in draw order.  A position whose
+ * item is removed (excluded, or taken by an earlier pick) is drawn again
+ * in the same bucket.  While at least half of the bucket is eligible this
+ * takes fewer than two tries on average.
+ */
+static void
+resolve_pending(NegsampDraw *d, PendingPick *pending, int npending,
+				pg_prng_state *rng, uint32 *picked, PickInfo *info)
+{
+	for (int i = 0; i < npending; i++)
+	{
+		uint32		b = pending[i].bucket;
+		uint32		p = pending[i].position;
+		uint32		item = item_at(d, p);
+
+		while (!removed_add(d, item))
+		{
+			p = d->bstart[b] + uniform_below(rng, bucket_size(d, b));
+			item = item_at(d, p);
+		}
+		picked[pending[i].slot] = item;
+		info[pending[i].slot].position = p;
+	}
+}
+
+/*
+ * Pick k items into picked[k], and what applying them needs into info[k]:
+ * by proposal while the draw proposes, then by exact picks.
+ *
+ * Exact picks are batched too.  Each pick of a batch chooses its bucket and
+ * draws a first position, prefetched, before any item is read.  The law
+ * stays that of one pick after another.  A pick's bucket depends only on
+ * how many items earlier picks took from each bucket.  Within the bucket,
+ * its first position is a uniform draw made independently of the earlier
+ * picks, and a removed item is drawn again, so it takes a uniform item
+ * among those that the earlier picks left.
+ */
+static void
+bucketed_pick_many(NegsampDraw *d, pg_prng_state *rng, int k,
+				   uint32 *picked, PickInfo *info)
+{
+	PendingPick pending[PICK_BATCH];
+	int			npending = 0;
+	int			start = 0;
+
+	if (d->proposing)
+		start = propose_picks(d, rng, 0, k, picked, info);
+
+	for (int i = start; i < k; i++)
+	{
+		uint32		b = bucketed_choose(d, rng);
+		uint32		p;
+
+		info[i].bucket = b;
+		if (d->bitems[b])
+		{
+			picked[i] = take_from_copy(d, b, rng);
+			info[i].position = NO_POSITION;
+			continue;
+		}
+
+		p = d->bstart[b] + uniform_below(rng, bucket_size(d, b));
+		if (d->perm)
+			prefetch_read(&d->perm[p]);
+		pending[npending].slot = i;
+		pending[npending].bucket = b;
+		pending[npending].position = p;
+		npending++;
+		count_removal(d, b);
+
+		/* Copying reads the removed set, which must hold every pick */
+		if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
+		{
+			resolve_pending(d, pending, npending, rng, picked, info);
+			npending = 0;
+			copy_bucket(d, b);
+		}
+		else if (npending == PICK_BATCH)
+		{
+			resolve_pending(d, pending, npending, rng, picked, info);
+			npending = 0;
+		}
+	}
+	resolve_pending(d, pending, npending, rng, picked, info);
+}
+
+/*
+ * Softmax weights of the counts of recent draws.  The weight of a count
+ * depends only on the count, the lowest eligible count and the
+ * temperature.  A draw needs one per bucket, and successive draws of one
+ * sampler share most of them, so the exp() of each is kept.
+ */
+#define WEIGHT_CACHE_SIZE	256
+
+static struct
+{
+	double		temperature;
+	int64		min_count;
+	int64		count[WEIGHT_CACHE_SIZE];	/* -1: empty */
+	double		weight[WEIGHT_CACHE_SIZE];
+}			weight_cache = {.min_count = -1};
+
+static double
+count_weight(const NegsampSampler *s, int64 count, int64 min_count)
+{
+	uint32		slot = (uint32) (count % WEIGHT_CACHE_SIZE);
+
+	if (s->mode != NEGSAMP_MODE_SOFTMAX)
+		return NegsampCountWeight(s, count, min_count);
+	if (weight_cache.min_count != min_count ||
+		weight_cache.temperature != s->temperature)
+	{
+		for (int i = 0; i < WEIGHT_CACHE_SIZE; i++)
+			weight_cache.count[i] = -1;
+		weight_cache.min_count = min_count;
+		weight_cache.temperature = s->temperature;
+	}
+	if (weight_cache.count[slot] != count)
+	{
+		weight_cache.count[slot] = count;
+		weight_cache.weight[slot] = NegsampCountWeight(s, count, min_count);
+	}
+	return weight_cache.weight[slot];
 }
 
 static void
@@ -430,21 +954,21 @@ bucketed_begin(NegsampDraw *d, int expected)
 		d->bstart = NS_BSTART(s);
 	}
 
+	/*
+	 * Frequency and threshold weights depend on the lowest eligible count,
+	 * so bucketed_after_exclusions sets them and builds the bucket tree.
+	 * Until then the exclusions update a tree of zeros.
+	 */
 	d->beligible = palloc(sizeof(uint32) * d->nbuckets);
 	d->bitems = palloc0(sizeof(uint32 *) * d->nbuckets);
-	d->bweight = palloc(sizeof(double) * d->nbuckets);
-	d->fenwick = palloc(sizeof(double) * (d->nbuckets + 1));
+	d->bweight = palloc0(sizeof(double) * d->nbuckets);
+	d->fenwick = palloc0(sizeof(double) * (d->nbuckets + 1));
 	d->fenwick_step = highest_power_of_two(d->nbuckets);
 
 	for (uint32 b = 0; b < d->nbuckets; b++)
-	{
 		d->beligible[b] = bucket_size(d, b);
-		if (s->strategy == NEGSAMP_UNIFORM)
-			d->bweight[b] = 1.0;
-		else
-			d->bweight[b] = NegsampCountWeight(s, NS_BCOUNT(s)[b],
-											   NS_BCOUNT(s)[0]);
-	}
+	if (s->strategy == NEGSAMP_UNIFORM)
+		d->bweight[0] = 1.0;
 
 	/* Threshold holds back the items at the maximum count */
 	d->reserved = -1;
@@ -454,7 +978,8 @@ bucketed_begin(NegsampDraw *d, int expected)
 		d->reserved = d->nbuckets - 1;
 		d->unreserved_eligible = d->bstart[d->nbuckets - 1];
 	}
-	fenwick_rebuild(d);
+	if (s->strategy == NEGSAMP_UNIFORM)
+		fenwick_rebuild(d);
 
 	removed_create(d, expected);
 	d->eligible = s->n;
@@ -472,11 +997,13 @@ static void
 bucketed_after_exclusions(NegsampDraw *d)
 {
 	const NegsampSampler *s = d->s;
+	const int64 *bcount = NS_BCOUNT(s);
+	bool		skip_reserved = d->unreserved_eligible > 0;
+	double		proposal_total = 0.0;
+	double		eligible_weight = 0.0;
 
 	if (s->strategy != NEGSAMP_UNIFORM)
 	{
-		bool		skip_reserved = d->unreserved_eligible > 0;
-
 		for (uint32 b = 0; b < d->nbuckets; b++)
 		{
 			if (d->beligible[b] == 0 || (skip_reserved && (int64) b == d->reserved))
@@ -484,16 +1011,33 @@ bucketed_after_exclusions(NegsampDraw *d)
 
 			/* Buckets are in ascending count order: b has the lowest count */
 			for (uint32 c = 0; c < d->nbuckets; c++)
-				d->bweight[c] = NegsampCountWeight(s, NS_BCOUNT(s)[c],
-												   NS_BCOUNT(s)[b]);
+				d->bweight[c] = count_weight(s, bcount[c], bcount[b]);
 			break;
 		}
-		fenwick_rebuild(d);
 	}
 
+	/*
+	 * Propose from whole buckets while the eligible items hold at least half
+	 * of their weight, so that fewer than two candidates are drawn per pick
+	 * on average.
+	 */
 	for (uint32 b = 0; b < d->nbuckets; b++)
-		if ((uint64) d->beligible[b] * 2 < bucket_size(d, b))
-			copy_bucket(d, b);
+	{
+		if ((int64) b == d->reserved && skip_reserved)
+			continue;
+		proposal_total += d->bweight[b] * (double) bucket_size(d, b);
+		eligible_weight += d->bweight[b] * (double) d->beligible[b];
+	}
+	d->proposal_total = proposal_total;
+	d->eligible_weight = eligible_weight;
+	d->start_reserved = d->reserved >= 0 && skip_reserved;
+	d->start_total = eligible_weight;
+
+	d->proposing = eligible_weight > 0.0 && eligible_weight * 2.0 >= proposal_total;
+	if (d->proposing)
+		build_proposal(d);
+	else
+		start_exact(d);
 }
 
 /* ---------------------------------------------------------------------
@@ -578,7 +1122,7 @@ weighted_pick(NegsampDraw *d, pg_prng_state *rng)
 
 		for (uint64 node = (uint64) d->s->n; node > 0; node -= node & -node)
 			total += tree_node(d, (uint32) node);
-		item = weighted_search(d, pg_prng_double(rng) * total);
+		item = weighted_search(d, rng_double(rng) * total);
 		if (weighted_is_eligible(d, item))
 		{
 			weighted_remove(d, item);
@@ -655,15 +1199,7 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 		for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
 			d->start_total += tree_node(d, (uint32) node);
 	}
-	else
-	{
-		/* Sum from the integer counts, free of the exclusions' rounding */
-		d->start_reserved = (d->reserved >= 0 && d->unreserved_eligible > 0);
-		d->start_total = 0.0;
-		for (uint32 b = 0; b < d->nbuckets; b++)
-			if (!(d->start_reserved && (int64) b == d->reserved))
-				d->start_total += d->bweight[b] * (double) d->beligible[b];
-	}
+
 	return d;
 }
 
@@ -690,6 +1226,34 @@ NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item)
 		weight = draw->bweight[b];
 	}
 	return weight / draw->start_total;
+}
+
+/*
+ * Finish a draw: clear the bits it set in the backend's bitmap.  A draw
+ * that is not finished (an error cut it short) only costs the next draw a
+ * full clear.  A second call does nothing.
+ */
+void
+NegsampDrawEnd(NegsampDraw *draw)
+{
+	if (draw->removed_bits == NULL)
+		return;
+	for (uint32 i = 0; i < draw->nremoved; i++)
+		draw->removed_bits[draw->removed_list[i] / 64] = 0;
+	draw->removed_bits = NULL;
+	backend_bits_dirty = false;
+}
+
+/*
+ * Declare that the draw will be applied to the counts, before its first
+ * pick, so that the picks prepare for it.
+ */
+void
+NegsampDrawWillApply(NegsampDraw *draw)
+{
+	if (draw->s->strategy == NEGSAMP_UNIFORM && !draw->s->weighted)
+		draw->counts = NS_COUNTS(draw->s);
+
 }
 
 /*
@@ -724,9 +1288,26 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
 			deltamap_grow(draw->delta, need_delta * 2);
 	}
 
-	for (int i = 0; i < k; i++)
-		picked[i] = draw->s->weighted ? weighted_pick(draw, rng)
-			: bucketed_pick(draw, rng);
+	if (draw->s->weighted)
+	{
+		for (int i = 0; i < k; i++)
+			picked[i] = weighted_pick(draw, rng);
+		return;
+	}
+
+	/* Keep the bucket of each pick, so applying the draw need not find it */
+	if (draw->npicked + k > draw->pick_capacity)
+	{
+		int			capacity = Max(draw->npicked + k, 2 * draw->pick_capacity);
+
+		if (draw->pick_info)
+			draw->pick_info = repalloc(draw->pick_info, sizeof(PickInfo) * capacity);
+		else
+			draw->pick_info = palloc(sizeof(PickInfo) * capacity);
+		draw->pick_capacity = capacity;
+	}
+	bucketed_pick_many(draw, rng, k, picked, draw->pick_info + draw->npicked);
+	draw->npicked += k;
 }
 
 /* ---------------------------------------------------------------------
@@ -734,66 +1315,97 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
  * ---------------------------------------------------------------------
  */
 
-typedef struct BucketedPick
-{
-	uint32		bucket;
-	uint32		item;
-} BucketedPick;
-
-#define ST_SORT sort_picks
-#define ST_ELEMENT_TYPE BucketedPick
-#define ST_COMPARE(a, b) (((a)->bucket > (b)->bucket) - ((a)->bucket < (b)->bucket))
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
-
 /*
  * Move the picked items of each bucket to the end of its run, so each
  * bucket splits into its unpicked items (count c) and its picked ones
  * (count c+1).  Then rebuild the bucket list, merging runs of equal
- * count.  Costs O(B + k log k).
+ * count.  The picks are grouped by bucket with a counting sort over the
+ * buckets the draw recorded.  Costs O(B + k).
+ *
+ * In catalogs of millions of items each pick costs a few cache misses
+ * here, so the loops start loading what the swaps will touch before the
+ * swaps begin.  A pick's position comes from the draw when the draw read
+ * the item there, unless an earlier swap moved the item since, which perm
+ * at that position (in the cache already) shows.
  */
+/* Applying a call this small needs no allocation */
+#define APPLY_STACK_BUCKETS	64
+#define APPLY_STACK_PICKS	256
+
+typedef struct GroupedPick
+{
+	uint32		item;
+	uint32		position;		/* NO_POSITION when not known */
+} GroupedPick;
+
 static void
-apply_bucketed(NegsampSampler *s, const uint32 *picked, int k)
+apply_bucketed(NegsampSampler *s, const uint32 *picked,
+			   const PickInfo *info, int k)
 {
 	uint32	   *perm = NS_PERM(s);
 	uint32	   *pos = NS_POS(s);
 	int64	   *bcount = NS_BCOUNT(s);
 	uint32	   *bstart = NS_BSTART(s);
 	uint32		nb = s->nbuckets;
-	BucketedPick *picks = palloc(sizeof(BucketedPick) * k);
-	uint32	   *split = palloc(sizeof(uint32) * nb);
-	int64	   *old_count = palloc(sizeof(int64) * nb);
-	uint32	   *old_start = palloc(sizeof(uint32) * (nb + 1));
+	bool		small = nb <= APPLY_STACK_BUCKETS && k <= APPLY_STACK_PICKS;
+	uint32		first_space[APPLY_STACK_BUCKETS + 1];
+	uint32		filled_space[APPLY_STACK_BUCKETS];
+	uint32		split_space[APPLY_STACK_BUCKETS];
+	int64		count_space[APPLY_STACK_BUCKETS];
+	uint32		start_space[APPLY_STACK_BUCKETS + 1];
+	GroupedPick grouped_space[APPLY_STACK_PICKS];
+	uint32	   *first = small ? first_space : palloc(sizeof(uint32) * (nb + 1));
+	uint32	   *filled = small ? filled_space : palloc(sizeof(uint32) * nb);
+	uint32	   *split = small ? split_space : palloc(sizeof(uint32) * nb);
+	int64	   *old_count = small ? count_space : palloc(sizeof(int64) * nb);
+	uint32	   *old_start = small ? start_space : palloc(sizeof(uint32) * (nb + 1));
+	GroupedPick *grouped = small ? grouped_space : palloc(sizeof(GroupedPick) * k);
 	uint32		out = 0;
-	int			i = 0;
 
+	memset(first, 0, sizeof(uint32) * (nb + 1));
+	memset(filled, 0, sizeof(uint32) * nb);
+
+	/* Group the picks by bucket, as item and position, in grouped[] */
 	for (int j = 0; j < k; j++)
 	{
-		picks[j].item = picked[j];
-		picks[j].bucket = NegsampBucketOf(s, pos[picked[j]]);
+		Assert(info[j].bucket < nb);
+		first[info[j].bucket + 1]++;
+		prefetch_write(&pos[picked[j]]);
 	}
-	sort_picks(picks, k);
+	for (uint32 b = 0; b < nb; b++)
+		first[b + 1] += first[b];
+	for (int j = 0; j < k; j++)
+	{
+		uint32		b = info[j].bucket;
+		GroupedPick *g = &grouped[first[b] + filled[b]++];
+
+		g->item = picked[j];
+		g->position = info[j].position;
+	}
+
+	/* The items that the picks displace from the end of each bucket */
+	for (uint32 b = 0; b < nb; b++)
+		for (uint32 t = 0; t < filled[b]; t++)
+			prefetch_write(&pos[perm[bstart[b + 1] - 1 - t]]);
 
 	for (uint32 b = 0; b < nb; b++)
 	{
-		uint32		end = bstart[b + 1];
-		uint32		target = end;
+		uint32		target = bstart[b + 1];
 
-		while (i < k && picks[i].bucket == b)
+		for (uint32 j = first[b]; j < first[b + 1]; j++)
 		{
-			uint32		item = picks[i].item;
-			uint32		from = pos[item];
+			uint32		item = grouped[j].item;
+			uint32		from = grouped[j].position;
 			uint32		other;
 
+			if (from == NO_POSITION || perm[from] != item)
+				from = pos[item];
 			target--;
 			other = perm[target];
 			perm[target] = item;
 			pos[item] = target;
 			perm[from] = other;
 			pos[other] = from;
-			i++;
 		}
 		split[b] = target;
 	}
@@ -822,31 +1434,45 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked, int k)
 	bstart[out] = (uint32) s->n;
 	s->nbuckets = out;
 
-	pfree(picks);
-	pfree(split);
-	pfree(old_count);
-	pfree(old_start);
+	if (!small)
+	{
+		pfree(first);
+		pfree(filled);
+		pfree(grouped);
+		pfree(split);
+		pfree(old_count);
+		pfree(old_start);
+	}
 }
 
 /*
- * Add one to the count of each picked item (k distinct indexes) and record
- * the call.  The caller holds the sampler's lock in exclusive mode.
+ * Add one to the count of each item that draw picked (k distinct indexes,
+ * picked[k]) and record the call.  The caller holds the sampler's lock in
+ * exclusive mode, and has held it since the draw began.
  */
 void
-NegsampApply(NegsampSampler *s, const uint32 *picked, int k)
+NegsampApply(NegsampSampler *s, const NegsampDraw *draw, const uint32 *picked,
+			 int k)
 {
 	if (k == 0)
 		return;
+	Assert(draw->s == s);
 	s->changing = true;
 	if (s->strategy == NEGSAMP_UNIFORM)
 	{
 		int64	   *counts = NS_COUNTS(s);
 
+		/* Start every cache miss before the first increment waits on one */
+		for (int i = 0; i < k; i++)
+			prefetch_write(&counts[picked[i]]);
 		for (int i = 0; i < k; i++)
 			counts[picked[i]]++;
 	}
 	else
-		apply_bucketed(s, picked, k);
+	{
+		Assert(draw->npicked == k);
+		apply_bucketed(s, picked, draw->pick_info, k);
+	}
 	s->calls++;
 	s->draws += k;
 	s->changing = false;

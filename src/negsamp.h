@@ -153,15 +153,24 @@ extern const char *NegsampSamplerValidate(const NegsampSampler *s, Size size);
 extern const char *NegsampStrategyName(NegsampStrategy strategy);
 extern const char *NegsampModeName(NegsampMode mode);
 
+/*
+ * Picks between two checks for a cancel.  A shared sampler's draws and
+ * simulate pick in chunks of this size, which the picks depend on.
+ */
+#define NEGSAMP_PICKS_PER_CHECK	8192
+
 /* engine.c: one draw */
 extern NegsampDraw *NegsampDrawBegin(const NegsampSampler *s,
 									 const int64 *exclude, int nexclude,
 									 const NegsampIdIndex *index);
 extern int64 NegsampDrawEligible(const NegsampDraw *draw);
+extern void NegsampDrawEnd(NegsampDraw *draw);
+extern void NegsampDrawWillApply(NegsampDraw *draw);
 extern double NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item);
 extern void NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k,
 							uint32 *picked);
-extern void NegsampApply(NegsampSampler *s, const uint32 *picked, int k);
+extern void NegsampApply(NegsampSampler *s, const NegsampDraw *draw,
+						 const uint32 *picked, int k);
 
 /* admin.c, draw.c: argument helpers and the common draw */
 extern char *NegsampNameArg(FunctionCallInfo fcinfo, int argno);

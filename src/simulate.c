@@ -52,9 +52,6 @@
 #define BYTES_PER_ITEM		56
 #define BYTES_PER_PICK		160
 
-/* Picks between two checks for a cancel, as in draw.c */
-#define PICKS_PER_CHECK		8192
-
 /* The checked arguments of simulate */
 typedef struct SimulateArgs
 {
@@ -236,15 +233,18 @@ simulate_call(NegsampSampler *s, int32 k, uint32 *picked)
 	NegsampDraw *draw = NegsampDrawBegin(s, NULL, 0, NULL);
 	pg_prng_state rng;
 
+	NegsampDrawWillApply(draw);
+
 	pg_prng_seed(&rng, pg_prng_uint64(&s->prng));
 
-	/* Picking in chunks gives the same items as one NegsampDrawPick call */
-	for (int64 done = 0; done < k; done += PICKS_PER_CHECK)
+	/* The chunks of NegsampDrawIds, so the picks equal a shared sampler's */
+	for (int64 done = 0; done < k; done += NEGSAMP_PICKS_PER_CHECK)
 	{
 		CHECK_FOR_INTERRUPTS();
-		NegsampDrawPick(draw, &rng, Min(PICKS_PER_CHECK, k - done), picked + done);
+		NegsampDrawPick(draw, &rng, Min(NEGSAMP_PICKS_PER_CHECK, k - done), picked + done);
 	}
-	NegsampApply(s, picked, k);
+	NegsampApply(s, draw, picked, k);
+	NegsampDrawEnd(draw);
 }
 
 /* Append the row of the state after call number call */
