@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A long draw (1,000,000 negatives from a 2,000,000-item catalog) that is
+# A long draw (3,000,000 negatives from a 6,000,000-item catalog) that is
 # cancelled by statement_timeout, by pg_cancel_backend or ended by
 # pg_terminate_backend leaves no lock held: another session draws at once.
 # The counts then equal the counts before plus either the whole call (k
@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 NS_PORT=54362
 trap 'ns_cluster_stop' EXIT
 
-k=1000000
+k=3000000
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -77,12 +77,12 @@ backend_of() {
     echo "$pid"
 }
 
-ns_cluster_start
+ns_cluster_start "negsamp.max_memory = 256MB"
 ns_query postgres "CREATE EXTENSION negsamp" >/dev/null
 start_time=$(ns_query postgres "SELECT pg_postmaster_start_time()")
 ns_psql -d postgres >/dev/null <<'SQL'
-SELECT negsamp.create_sampler('big', 'frequency', cardinality => 2000000, seed => 7);
-SELECT negsamp.create_sampler('wide', 'uniform', cardinality => 2000000, seed => 7);
+SELECT negsamp.create_sampler('big', 'frequency', cardinality => 6000000, seed => 7);
+SELECT negsamp.create_sampler('wide', 'uniform', cardinality => 6000000, seed => 7);
 -- Run one draw and return its duration in milliseconds, measured in the
 -- server.
 CREATE FUNCTION timed_draw(sampler text, k integer) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -103,11 +103,11 @@ ms_big=$(ns_query postgres "SELECT timed_draw('big', $k)")
 echo "  sample_array('big', $k) took $ms_big ms uncancelled, second time"
 ns_expect "uncancelled calls recorded" "$(counts_of big)" "$((2 * k))|2|$((2 * k))"
 
-echo "-- statement_timeout of 50 ms"
+echo "-- statement_timeout of 10 ms, well under the uncancelled call"
 for sampler in big wide; do
     before=$(counts_of $sampler)
     t0=$(now_ms)
-    out=$(ns_psql -d postgres -v VERBOSITY=verbose -At -c "SET statement_timeout = '50ms'" \
+    out=$(ns_psql -d postgres -v VERBOSITY=verbose -At -c "SET statement_timeout = '10ms'" \
         -c "SELECT cardinality(negsamp.sample_array('$sampler', $k))" 2>&1 || true)
     elapsed=$(( $(now_ms) - t0 ))
     echo "  cancelled call on $sampler returned after $elapsed ms"
@@ -119,7 +119,7 @@ done
 
 # The same through the set-returning function.
 before=$(counts_of big)
-out=$(ns_psql -d postgres -v VERBOSITY=verbose -At -c "SET statement_timeout = '50ms'" \
+out=$(ns_psql -d postgres -v VERBOSITY=verbose -At -c "SET statement_timeout = '10ms'" \
     -c "SELECT count(*) FROM negsamp.sample('big', $k)" 2>&1 || true)
 ns_expect "timeout in sample(): error" "$(echo "$out" | grep '^ERROR:')" \
     "ERROR:  57014: canceling statement due to statement timeout"
@@ -162,7 +162,7 @@ echo "-- pg_terminate_backend during the call"
 before=$(counts_of big)
 start_long_call terminate big
 backend=$(backend_of terminate)
-sleep 0.1
+sleep "$(awk -v ms="$ms_big" 'BEGIN { printf "%.3f", ms / 3000 }')"
 ns_expect "terminate: signal sent" "$(ns_query postgres "SELECT pg_terminate_backend($backend)")" "t"
 wait $long_pid || true
 ns_expect "terminate: session ended" \
