@@ -145,6 +145,24 @@ SELECT array_agg(x ORDER BY x) AS the_complement
 FROM unnest(negsamp.sample_array('many', 10,
      exclude => ARRAY(SELECT i * 10 + 1 FROM generate_series(11, 40) i) || '{10,20,30}'::bigint[])) x;
 
+-- Ids spread over at most 32 values per item get a table over their span
+-- instead of a hash index.  Ids outside the span, out to both ends of
+-- bigint, are not in the catalog.
+SELECT negsamp.create_sampler('dense_ids', 'uniform', items => ARRAY(SELECT i * 3 FROM generate_series(1, 40) i));
+SELECT array_agg(x ORDER BY x) AS the_complement
+FROM unnest(negsamp.sample_array('dense_ids', 10,
+     exclude => ARRAY(SELECT i * 3 FROM generate_series(1, 30) i)
+                || '{-9223372036854775808,9223372036854775807,0,1,121,122}'::bigint[])) x;
+SELECT negsamp.drop_sampler('dense_ids');
+
+-- Ids spread wider get a hash index.
+SELECT negsamp.create_sampler('sparse_ids', 'uniform', items => ARRAY(SELECT i * 1000 FROM generate_series(1, 40) i));
+SELECT array_agg(x ORDER BY x) AS the_complement
+FROM unnest(negsamp.sample_array('sparse_ids', 10,
+     exclude => ARRAY(SELECT i * 1000 FROM generate_series(1, 30) i)
+                || '{-9223372036854775808,9223372036854775807,0,1,40001,999}'::bigint[])) x;
+SELECT negsamp.drop_sampler('sparse_ids');
+
 -- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
 SELECT negsamp.sample_array('u', 21);
 SELECT negsamp.sample_array('u', 2147483647);

@@ -1170,6 +1170,7 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 				 const NegsampIdIndex *index)
 {
 	NegsampDraw *d = palloc0(sizeof(NegsampDraw));
+	uint32		single_removed = 0;
 
 	d->s = s;
 	if (s->weighted)
@@ -1186,8 +1187,23 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 			continue;
 		if (s->weighted)
 			weighted_remove(d, (uint32) item);
+		else if (d->nbuckets == 1)
+			single_removed += removed_add(d, (uint32) item);
 		else
 			bucketed_remove(d, (uint32) item);
+	}
+
+	/*
+	 * One bucket (unweighted uniform, or all counts equal): count its
+	 * removals at once.  Its tree needs no update, because a single bucket
+	 * is chosen without it and start_exact rebuilds it.
+	 */
+	if (single_removed > 0)
+	{
+		d->beligible[0] -= single_removed;
+		d->eligible -= single_removed;
+		if (d->reserved != 0)
+			d->unreserved_eligible -= single_removed;
 	}
 
 	if (!s->weighted)
@@ -1244,6 +1260,9 @@ NegsampDrawEnd(NegsampDraw *draw)
 	backend_bits_dirty = false;
 }
 
+/* Smallest catalog whose counts (8 bytes each) are prefetched: 512 kB */
+#define PREFETCH_COUNTS_MIN_ITEMS	65536
+
 /*
  * Declare that the draw will be applied to the counts, before its first
  * pick, so that the picks prepare for it.
@@ -1251,7 +1270,9 @@ NegsampDrawEnd(NegsampDraw *draw)
 void
 NegsampDrawWillApply(NegsampDraw *draw)
 {
-	if (draw->s->strategy == NEGSAMP_UNIFORM && !draw->s->weighted)
+	/* Counts that fit the L2 cache gain nothing from prefetching */
+	if (draw->s->strategy == NEGSAMP_UNIFORM && !draw->s->weighted &&
+		draw->s->n > PREFETCH_COUNTS_MIN_ITEMS)
 		draw->counts = NS_COUNTS(draw->s);
 
 }

@@ -1,16 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * idindex.c
- *	  A backend-local hash index from catalog id to item index, for draws
- *	  with many exclusions from an item-list catalog.
+ *	  A backend-local index from catalog id to item index, for draws with
+ *	  many exclusions from an item-list catalog.
  *
  * Looking up excluded ids by binary search over the sorted catalog ids was
  * the largest cost of drawing training sets, where each call excludes a
  * user's hundreds of positives.  A backend builds this index once per
  * sampler (identified by its slot and generation, and the ids of a sampler
- * never change) and keeps it until it draws from another sampler.  Only
- * catalogs up to NEGSAMP_IDINDEX_MAX_ITEMS get one, to bound the memory a
- * backend spends on it.
+ * never change) and keeps it until it draws from another sampler.
+ *
+ * When the ids span at most NEGSAMP_IDINDEX_SPREAD times as many values as
+ * there are items, the index is a table over that span, and a lookup is
+ * one array read.  MovieLens ids qualify: 3,706 items within 1..3,952 in
+ * MovieLens 1M, 9,125 within 1..163,949 in ml-latest-small.  Otherwise the
+ * index is a hash table, for catalogs of up to NEGSAMP_IDINDEX_MAX_ITEMS
+ * items.  Either way a backend spends at most 32 MB on it.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +27,10 @@
 
 /* Largest catalog indexed: 2^21 entries of 16 bytes, 32 MB of backend memory */
 #define NEGSAMP_IDINDEX_MAX_ITEMS	1000000
+
+/* Largest span of ids in a table: 2^23 entries of 4 bytes, 32 MB */
+#define NEGSAMP_IDINDEX_MAX_SPAN	(UINT64CONST(1) << 23)
+#define NEGSAMP_IDINDEX_SPREAD		32
 
 /* Minimum exclusions for which building or using the index pays */
 #define NEGSAMP_IDINDEX_MIN_EXCLUDE	16
@@ -45,11 +54,6 @@ typedef struct IdIndexEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-struct NegsampIdIndex
-{
-	idindex_hash *hash;
-};
-
 /* The one index a backend keeps, and what it belongs to */
 static MemoryContext index_context = NULL;
 static NegsampIdIndex cached_index;
@@ -66,13 +70,20 @@ NegsampGetIdIndex(const NegsampSampler *s, int slot, uint64 generation,
 				  int nexclude)
 {
 	MemoryContext old;
-	const int64 *ids;
+	const int64 *ids = NS_IDS(s);
+	uint64		span;
 
-	if (s->dense || s->n > NEGSAMP_IDINDEX_MAX_ITEMS ||
-		nexclude < NEGSAMP_IDINDEX_MIN_EXCLUDE)
+	if (s->dense || nexclude < NEGSAMP_IDINDEX_MIN_EXCLUDE)
 		return NULL;
 	if (cached_slot == slot && cached_generation == generation)
 		return &cached_index;
+
+	/* Ids are sorted and distinct, so the span is at least n */
+	span = (uint64) ids[s->n - 1] - (uint64) ids[0] + 1;
+	if (span > NEGSAMP_IDINDEX_MAX_SPAN || span > (uint64) s->n * NEGSAMP_IDINDEX_SPREAD)
+		span = 0;
+	if (span == 0 && s->n > NEGSAMP_IDINDEX_MAX_ITEMS)
+		return NULL;
 
 	if (index_context == NULL)
 		index_context = AllocSetContextCreate(TopMemoryContext,
@@ -82,13 +93,25 @@ NegsampGetIdIndex(const NegsampSampler *s, int slot, uint64 generation,
 	cached_slot = -1;
 
 	old = MemoryContextSwitchTo(index_context);
-	cached_index.hash = idindex_create(index_context, (uint32) s->n, NULL);
-	ids = NS_IDS(s);
-	for (int64 i = 0; i < s->n; i++)
+	memset(&cached_index, 0, sizeof(cached_index));
+	if (span > 0)
 	{
-		bool		found;
+		cached_index.min_id = ids[0];
+		cached_index.range = span;
+		cached_index.table = palloc(sizeof(int32) * span);
+		memset(cached_index.table, 0xFF, sizeof(int32) * span);
+		for (int64 i = 0; i < s->n; i++)
+			cached_index.table[(uint64) ids[i] - (uint64) ids[0]] = (int32) i;
+	}
+	else
+	{
+		cached_index.hash = idindex_create(index_context, (uint32) s->n, NULL);
+		for (int64 i = 0; i < s->n; i++)
+		{
+			bool		found;
 
-		idindex_insert(cached_index.hash, ids[i], &found)->value = (uint32) i;
+			idindex_insert(cached_index.hash, ids[i], &found)->value = (uint32) i;
+		}
 	}
 	MemoryContextSwitchTo(old);
 
@@ -98,10 +121,11 @@ NegsampGetIdIndex(const NegsampSampler *s, int slot, uint64 generation,
 }
 
 /*
- * Return the index of item id, or -1 when it is not in the catalog.
+ * Return the index of item id in a hashed index, or -1 when it is not in
+ * the catalog.
  */
 int64
-NegsampIdIndexLookup(const NegsampIdIndex *index, int64 id)
+NegsampIdIndexHashLookup(const NegsampIdIndex *index, int64 id)
 {
 	IdIndexEntry *entry = idindex_lookup(index->hash, id);
 

@@ -127,8 +127,17 @@ typedef struct NegsampSpec
 /* One prepared draw: the eligible items after exclusions, then the picks */
 typedef struct NegsampDraw NegsampDraw;
 
-/* A backend-local index from catalog id to item index (idindex.c) */
-typedef struct NegsampIdIndex NegsampIdIndex;
+/*
+ * A backend-local index from catalog id to item index (idindex.c): a table
+ * over the range of the ids when they are dense enough, else a hash table.
+ */
+typedef struct NegsampIdIndex
+{
+	int64		min_id;
+	uint64		range;			/* the table covers min_id .. min_id + range - 1 */
+	int32	   *table;			/* item index of id - min_id, or -1; or NULL */
+	struct idindex_hash *hash;	/* when table is NULL */
+} NegsampIdIndex;
 
 /* negsamp.c */
 extern int	negsamp_max_memory_mb;
@@ -184,7 +193,21 @@ extern int64 *NegsampDrawIds(const char *name, int32 k, const int64 *exclude,
 extern const NegsampIdIndex *NegsampGetIdIndex(const NegsampSampler *s,
 											   int slot, uint64 generation,
 											   int nexclude);
-extern int64 NegsampIdIndexLookup(const NegsampIdIndex *index, int64 id);
+extern int64 NegsampIdIndexHashLookup(const NegsampIdIndex *index, int64 id);
+
+/* Return the index of item id, or -1 when it is not in the catalog */
+static inline int64
+NegsampIdIndexLookup(const NegsampIdIndex *index, int64 id)
+{
+	if (index->table)
+	{
+		/* Unsigned, so ids below min_id wrap around to past the range */
+		uint64		offset = (uint64) id - (uint64) index->min_id;
+
+		return (offset < index->range) ? index->table[offset] : -1;
+	}
+	return NegsampIdIndexHashLookup(index, id);
+}
 
 /* persist.c */
 extern void NegsampPersistStartup(void);
