@@ -681,9 +681,10 @@ build_proposal(NegsampDraw *d)
 	}
 
 	/*
-	 * Four cuts per bucket.  Each cut is lowered by a relative 1e-12, far
-	 * more than rounding moves it, so a search never starts past the bucket
-	 * it must find.
+	 * Four cuts per bucket: fewer made the searches slower than they made
+	 * the build faster, even with hundreds of buckets.  Each cut is lowered
+	 * by a relative 1e-12, far more than rounding moves it, so a search
+	 * never starts past the bucket it must find.
 	 */
 	d->nguide = 4 * d->nbuckets;
 	d->guide = palloc(sizeof(uint32) * d->nguide);
@@ -781,6 +782,8 @@ propose_picks(NegsampDraw *d, pg_prng_state *rng, int done, int k,
 			start_exact(d);
 			return done;
 		}
+		if (d->pcum == NULL)
+			build_proposal(d);
 		bucket_candidates(d, rng, batch, want);
 		for (int c = 0; c < want; c++)
 		{
@@ -897,7 +900,7 @@ bucketed_pick_many(NegsampDraw *d, pg_prng_state *rng, int k,
  * temperature.  A draw needs one per bucket, and successive draws of one
  * sampler share most of them, so the exp() of each is kept.
  */
-#define WEIGHT_CACHE_SIZE	256
+#define WEIGHT_CACHE_SIZE	1024
 
 static struct
 {
@@ -1033,10 +1036,9 @@ bucketed_after_exclusions(NegsampDraw *d)
 	d->start_reserved = d->reserved >= 0 && skip_reserved;
 	d->start_total = eligible_weight;
 
+	/* The first pick builds the guide table */
 	d->proposing = eligible_weight > 0.0 && eligible_weight * 2.0 >= proposal_total;
-	if (d->proposing)
-		build_proposal(d);
-	else
+	if (!d->proposing)
 		start_exact(d);
 }
 
@@ -1339,9 +1341,10 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
 /*
  * Move the picked items of each bucket to the end of its run, so each
  * bucket splits into its unpicked items (count c) and its picked ones
- * (count c+1).  Then rebuild the bucket list, merging runs of equal
- * count.  The picks are grouped by bucket with a counting sort over the
- * buckets the draw recorded.  Costs O(B + k).
+ * (count c+1).  Then rebuild the bucket list from the lowest bucket
+ * picked from, merging runs of equal count.  The picks are grouped by the
+ * buckets the draw recorded, with a counting sort.  Costs O(k) plus a few
+ * passes over the buckets from the lowest one picked from.
  *
  * In catalogs of millions of items each pick costs a few cache misses
  * here, so the loops start loading what the swaps will touch before the
@@ -1369,51 +1372,67 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 	uint32	   *bstart = NS_BSTART(s);
 	uint32		nb = s->nbuckets;
 	bool		small = nb <= APPLY_STACK_BUCKETS && k <= APPLY_STACK_PICKS;
-	uint32		first_space[APPLY_STACK_BUCKETS + 1];
-	uint32		filled_space[APPLY_STACK_BUCKETS];
+	uint32		npicks_space[APPLY_STACK_BUCKETS];
+	uint32		first_space[APPLY_STACK_BUCKETS];
 	uint32		split_space[APPLY_STACK_BUCKETS];
 	int64		count_space[APPLY_STACK_BUCKETS];
 	uint32		start_space[APPLY_STACK_BUCKETS + 1];
 	GroupedPick grouped_space[APPLY_STACK_PICKS];
-	uint32	   *first = small ? first_space : palloc(sizeof(uint32) * (nb + 1));
-	uint32	   *filled = small ? filled_space : palloc(sizeof(uint32) * nb);
+	uint32	   *npicks = small ? npicks_space : palloc(sizeof(uint32) * nb);
+	uint32	   *first = small ? first_space : palloc(sizeof(uint32) * nb);
 	uint32	   *split = small ? split_space : palloc(sizeof(uint32) * nb);
 	int64	   *old_count = small ? count_space : palloc(sizeof(int64) * nb);
 	uint32	   *old_start = small ? start_space : palloc(sizeof(uint32) * (nb + 1));
 	GroupedPick *grouped = small ? grouped_space : palloc(sizeof(GroupedPick) * k);
-	uint32		out = 0;
+	uint32		next = 0;
+	uint32		lowest = nb;
+	uint32		highest = 0;
+	uint32		out;
 
-	memset(first, 0, sizeof(uint32) * (nb + 1));
-	memset(filled, 0, sizeof(uint32) * nb);
-
-	/* Group the picks by bucket, as item and position, in grouped[] */
-	for (int j = 0; j < k; j++)
-	{
-		Assert(info[j].bucket < nb);
-		first[info[j].bucket + 1]++;
-		prefetch_write(&pos[picked[j]]);
-	}
-	for (uint32 b = 0; b < nb; b++)
-		first[b + 1] += first[b];
+	/*
+	 * Count the picks of each bucket, and find the range of buckets they
+	 * touch, so that the loops below skip the others.
+	 */
+	memset(npicks, 0, sizeof(uint32) * nb);
 	for (int j = 0; j < k; j++)
 	{
 		uint32		b = info[j].bucket;
-		GroupedPick *g = &grouped[first[b] + filled[b]++];
+
+		Assert(b < nb);
+		npicks[b]++;
+		lowest = Min(lowest, b);
+		highest = Max(highest, b);
+		prefetch_write(&pos[picked[j]]);
+	}
+
+	/* Group the picks by bucket, as item and position, in grouped[] */
+	for (uint32 b = lowest; b <= highest; b++)
+	{
+		first[b] = next;
+		next += npicks[b];
+	}
+	for (int j = 0; j < k; j++)
+	{
+		GroupedPick *g = &grouped[first[info[j].bucket]++];
 
 		g->item = picked[j];
 		g->position = info[j].position;
 	}
 
 	/* The items that the picks displace from the end of each bucket */
-	for (uint32 b = 0; b < nb; b++)
-		for (uint32 t = 0; t < filled[b]; t++)
-			prefetch_write(&pos[perm[bstart[b + 1] - 1 - t]]);
+	for (uint32 b = lowest; b <= highest; b++)
+	{
+		for (uint32 i = 0; i < npicks[b]; i++)
+			prefetch_write(&pos[perm[bstart[b + 1] - 1 - i]]);
+	}
 
-	for (uint32 b = 0; b < nb; b++)
+	/* first[b] now ends bucket b's group; buckets above highest have none */
+	for (uint32 b = lowest; b < nb; b++)
 	{
 		uint32		target = bstart[b + 1];
+		uint32		end = (b <= highest) ? first[b] : 0;
 
-		for (uint32 j = first[b]; j < first[b + 1]; j++)
+		for (uint32 j = end - ((b <= highest) ? npicks[b] : 0); j < end; j++)
 		{
 			uint32		item = grouped[j].item;
 			uint32		from = grouped[j].position;
@@ -1431,9 +1450,11 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 		split[b] = target;
 	}
 
-	memcpy(old_count, bcount, sizeof(int64) * nb);
-	memcpy(old_start, bstart, sizeof(uint32) * (nb + 1));
-	for (uint32 b = 0; b < nb; b++)
+	/* Buckets below the lowest touched one stay as they are */
+	memcpy(old_count + lowest, bcount + lowest, sizeof(int64) * (nb - lowest));
+	memcpy(old_start + lowest, bstart + lowest, sizeof(uint32) * (nb + 1 - lowest));
+	out = lowest;
+	for (uint32 b = lowest; b < nb; b++)
 	{
 		/* Unpicked part, count unchanged */
 		if (split[b] > old_start[b] &&
@@ -1457,12 +1478,12 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 
 	if (!small)
 	{
+		pfree(npicks);
 		pfree(first);
-		pfree(filled);
-		pfree(grouped);
 		pfree(split);
 		pfree(old_count);
 		pfree(old_start);
+		pfree(grouped);
 	}
 }
 
