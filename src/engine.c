@@ -872,6 +872,8 @@ bucketed_pick_many(NegsampDraw *d, pg_prng_state *rng, int k,
 		p = d->bstart[b] + uniform_below(rng, bucket_size(d, b));
 		if (d->perm)
 			prefetch_read(&d->perm[p]);
+		else if (d->counts)
+			prefetch_write(&d->counts[p]);
 		pending[npending].slot = i;
 		pending[npending].bucket = b;
 		pending[npending].position = p;
@@ -1504,9 +1506,13 @@ NegsampApply(NegsampSampler *s, const NegsampDraw *draw, const uint32 *picked,
 	{
 		int64	   *counts = NS_COUNTS(s);
 
-		/* Start every cache miss before the first increment waits on one */
-		for (int i = 0; i < k; i++)
-			prefetch_write(&counts[picked[i]]);
+		/*
+		 * Start every cache miss before the first increment waits on one,
+		 * unless the picks did (NegsampDrawWillApply).
+		 */
+		if (draw->counts == NULL)
+			for (int i = 0; i < k; i++)
+				prefetch_write(&counts[picked[i]]);
 		for (int i = 0; i < k; i++)
 			counts[picked[i]]++;
 	}
