@@ -11,7 +11,7 @@ PGFILEDESC = "negsamp - shared-memory negative samplers"
 # The tests need negsamp in shared_preload_libraries, which a plain
 # installcheck against an existing server cannot arrange: test/run starts
 # a throwaway cluster and runs pg_regress against it.
-REGRESS = setup create draw aggregate inspect restore probabilities stats simulate
+REGRESS = setup create draw aggregate inspect restore probabilities precision stats simulate
 REGRESS_OPTS = --use-existing
 NO_INSTALLCHECK = 1
 

@@ -54,6 +54,22 @@
 #include "negsamp.h"
 
 /*
+ * Allocate in the current memory context, beyond 1 GB if need be: a draw
+ * of tens of millions of items needs arrays that large.
+ */
+static inline void *
+alloc_huge(Size size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static inline void *
+alloc_huge_zero(Size size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+/*
  * Set of the items removed during a draw over a large catalog: open
  * addressing with linear probing over a power-of-two table of item
  * indexes.  The table is at most a quarter full, so most probes end at the
@@ -85,7 +101,7 @@ itemset_init(ItemSet *set, uint64 capacity)
 
 	while (((uint64) 1 << bits) < capacity * 4)
 		bits++;
-	set->slots = palloc(sizeof(uint32) << bits);
+	set->slots = alloc_huge(sizeof(uint32) << bits);
 	memset(set->slots, 0xFF, sizeof(uint32) << bits);
 	set->shift = 32 - bits;
 	set->mask = ((uint32) 1 << bits) - 1;
@@ -210,7 +226,10 @@ struct NegsampDraw
 	uint32	   *beligible;		/* eligible items of each bucket */
 	uint32	  **bitems;			/* eligible items of a copied bucket, or NULL */
 	double	   *bweight;		/* weight of one item of each bucket */
+	double	   *start_bweight;	/* bweight at the start, once bweight changed */
+	bool		exact;			/* picks go through the bucket tree */
 	double	   *fenwick;		/* 1-based, over bucket weights */
+	double		fenwick_base;	/* tree total at its last rebuild */
 	uint32		fenwick_step;	/* highest power of 2 <= nbuckets */
 	int64		reserved;		/* threshold: bucket held back, or -1 */
 	int64		unreserved_eligible;
@@ -237,6 +256,8 @@ struct NegsampDraw
 	const double *tree;
 	uint32		tree_step;		/* highest power of 2 <= n */
 	deltamap_hash *delta;		/* removed weight per tree node */
+	double		weight_base;	/* tree total when the tree was built */
+	double		removed_weight; /* weight removed since */
 };
 
 /* A hint to start loading a cache line that is about to be used */
@@ -304,7 +325,7 @@ removed_create(NegsampDraw *d, int expected)
 
 	if (d->s->n > BITMAP_MAX_ITEMS)
 	{
-		itemset_init(&d->removed, (uint64) expected);
+		itemset_init(&d->removed, (uint64) Min((int64) expected, d->s->n));
 		return;
 	}
 
@@ -324,8 +345,8 @@ removed_create(NegsampDraw *d, int expected)
 	backend_bits_dirty = true;
 
 	d->removed_bits = backend_bits;
-	d->removed_capacity = (uint32) expected + 65;
-	d->removed_list = palloc(sizeof(uint32) * d->removed_capacity);
+	d->removed_capacity = (uint32) Min((int64) expected, d->s->n) + 65;
+	d->removed_list = alloc_huge(sizeof(uint32) * d->removed_capacity);
 	d->nremoved = 0;
 }
 
@@ -373,8 +394,8 @@ removed_reserve(NegsampDraw *d, int extra)
 	if (need > d->removed_capacity)
 	{
 		d->removed_capacity = (uint32) Max(need, (uint64) d->removed_capacity * 2);
-		d->removed_list = repalloc(d->removed_list,
-								   sizeof(uint32) * d->removed_capacity);
+		d->removed_list = repalloc_huge(d->removed_list,
+										sizeof(uint32) * d->removed_capacity);
 	}
 }
 
@@ -392,6 +413,8 @@ highest_power_of_two(uint64 n)
  * Fenwick tree over buckets (private to one draw)
  * ---------------------------------------------------------------------
  */
+
+static double fenwick_total(const NegsampDraw *d);
 
 static void
 fenwick_add(NegsampDraw *d, uint32 bucket, double value)
@@ -420,6 +443,7 @@ fenwick_rebuild(NegsampDraw *d)
 		if (parent <= d->nbuckets)
 			f[parent] += f[i];
 	}
+	d->fenwick_base = fenwick_total(d);
 }
 
 static double
@@ -501,7 +525,7 @@ bucket_size(const NegsampDraw *d, uint32 b)
 static void
 copy_bucket(NegsampDraw *d, uint32 b)
 {
-	uint32	   *items = palloc(sizeof(uint32) * Max(d->beligible[b], 1));
+	uint32	   *items = alloc_huge(sizeof(uint32) * Max(d->beligible[b], 1));
 	uint32		count = 0;
 
 	for (uint32 p = d->bstart[b]; p < d->bstart[b + 1]; p++)
@@ -515,6 +539,53 @@ copy_bucket(NegsampDraw *d, uint32 b)
 	d->bitems[b] = items;
 }
 
+/*
+ * Fraction of the bucket tree's total at its last rebuild below which
+ * the tree is rebuilt: sums of doubles carry errors of about 2^-53 of the
+ * largest total they held, so 2^-26 keeps the error within 2^-27 of
+ * what is left.
+ */
+#define EXACT_REBUILD_FRACTION	(1.0 / 67108864.0)
+
+static double count_weight(const NegsampSampler *s, int64 count, int64 min_count);
+
+/*
+ * Set the weight of one item of each bucket, relative to the lowest count
+ * still eligible, which gets weight 1: scaling changes no probability, but
+ * keeps the weights from underflowing or overflowing at small
+ * temperatures.  Buckets without eligible items get weight 0.  The first
+ * weights of the draw are kept for NegsampDrawStartProbability.
+ */
+static void
+set_weights(NegsampDraw *d)
+{
+	const NegsampSampler *s = d->s;
+	const int64 *bcount = NS_BCOUNT(s);
+	bool		skip_reserved = d->unreserved_eligible > 0;
+	int64		lowest = -1;
+
+	if (s->strategy == NEGSAMP_UNIFORM)
+		return;					/* one bucket of weight 1 */
+	if (d->exact && d->start_bweight == NULL)
+	{
+		d->start_bweight = alloc_huge(sizeof(double) * d->nbuckets);
+		memcpy(d->start_bweight, d->bweight, sizeof(double) * d->nbuckets);
+	}
+
+	/* Buckets are in ascending count order */
+	for (uint32 b = 0; b < d->nbuckets; b++)
+	{
+		if (d->beligible[b] > 0 && !(skip_reserved && (int64) b == d->reserved))
+		{
+			lowest = b;
+			break;
+		}
+	}
+	for (uint32 c = 0; c < d->nbuckets; c++)
+		d->bweight[c] = (lowest < 0 || d->beligible[c] == 0) ? 0.0
+			: count_weight(s, bcount[c], bcount[lowest]);
+}
+
 /* Count one item of bucket b as no longer eligible */
 static void
 count_removal(NegsampDraw *d, uint32 b)
@@ -525,6 +596,18 @@ count_removal(NegsampDraw *d, uint32 b)
 		return;
 	d->unreserved_eligible--;
 	fenwick_add(d, b, -d->bweight[b]);
+
+	/*
+	 * Once a heavy bucket is used up, what is left of the tree can be below
+	 * the rounding of its sums, or its weights can underflow.  Weigh the
+	 * buckets again from the lowest count still eligible, and rebuild.
+	 */
+	if (d->exact && d->beligible[b] == 0 &&
+		!(fenwick_total(d) >= d->fenwick_base * EXACT_REBUILD_FRACTION))
+	{
+		set_weights(d);
+		fenwick_rebuild(d);
+	}
 }
 
 /*
@@ -634,7 +717,14 @@ typedef struct PendingPick
 static void
 start_exact(NegsampDraw *d)
 {
+	/* Picks made by proposal may have used up the heaviest buckets */
+	if (d->proposing)
+	{
+		d->exact = true;
+		set_weights(d);
+	}
 	d->proposing = false;
+	d->exact = true;
 	fenwick_rebuild(d);
 	for (uint32 b = 0; b < d->nbuckets; b++)
 		if (d->bitems[b] == NULL && (uint64) d->beligible[b] * 2 < bucket_size(d, b))
@@ -654,7 +744,7 @@ build_proposal(NegsampDraw *d)
 	double		step;
 	uint32		b = 0;
 
-	d->pcum = palloc(sizeof(double) * d->nbuckets);
+	d->pcum = alloc_huge(sizeof(double) * d->nbuckets);
 	for (uint32 c = 0; c < d->nbuckets; c++)
 	{
 		if (!((int64) c == d->reserved && d->unreserved_eligible > 0))
@@ -687,7 +777,7 @@ build_proposal(NegsampDraw *d)
 	 * never starts past the bucket it must find.
 	 */
 	d->nguide = 4 * d->nbuckets;
-	d->guide = palloc(sizeof(uint32) * d->nguide);
+	d->guide = alloc_huge(sizeof(uint32) * d->nguide);
 	step = cum / (double) d->nguide;
 	for (uint32 j = 0; j < d->nguide; j++)
 	{
@@ -964,10 +1054,10 @@ bucketed_begin(NegsampDraw *d, int expected)
 	 * so bucketed_after_exclusions sets them and builds the bucket tree.
 	 * Until then the exclusions update a tree of zeros.
 	 */
-	d->beligible = palloc(sizeof(uint32) * d->nbuckets);
-	d->bitems = palloc0(sizeof(uint32 *) * d->nbuckets);
-	d->bweight = palloc0(sizeof(double) * d->nbuckets);
-	d->fenwick = palloc0(sizeof(double) * (d->nbuckets + 1));
+	d->beligible = alloc_huge(sizeof(uint32) * d->nbuckets);
+	d->bitems = alloc_huge_zero(sizeof(uint32 *) * d->nbuckets);
+	d->bweight = alloc_huge_zero(sizeof(double) * d->nbuckets);
+	d->fenwick = alloc_huge_zero(sizeof(double) * (d->nbuckets + 1));
 	d->fenwick_step = highest_power_of_two(d->nbuckets);
 
 	for (uint32 b = 0; b < d->nbuckets; b++)
@@ -1001,25 +1091,11 @@ bucketed_begin(NegsampDraw *d, int expected)
 static void
 bucketed_after_exclusions(NegsampDraw *d)
 {
-	const NegsampSampler *s = d->s;
-	const int64 *bcount = NS_BCOUNT(s);
 	bool		skip_reserved = d->unreserved_eligible > 0;
 	double		proposal_total = 0.0;
 	double		eligible_weight = 0.0;
 
-	if (s->strategy != NEGSAMP_UNIFORM)
-	{
-		for (uint32 b = 0; b < d->nbuckets; b++)
-		{
-			if (d->beligible[b] == 0 || (skip_reserved && (int64) b == d->reserved))
-				continue;
-
-			/* Buckets are in ascending count order: b has the lowest count */
-			for (uint32 c = 0; c < d->nbuckets; c++)
-				d->bweight[c] = count_weight(s, bcount[c], bcount[b]);
-			break;
-		}
-	}
+	set_weights(d);
 
 	/*
 	 * Propose from whole buckets while the eligible items hold at least half
@@ -1081,7 +1157,45 @@ weighted_remove(NegsampDraw *d, uint32 item)
 		e->value += w;
 	}
 	d->eligible--;
+	d->removed_weight += w;
 	return true;
+}
+
+/*
+ * Replace the tree by a private one over the eligible weights alone, once
+ * less than EXACT_REBUILD_FRACTION of the weight it was built with is
+ * eligible.  Node sums minus removed weight would otherwise lose what is
+ * left to rounding: with weights {1e20, 1, 1, 1} and the first excluded,
+ * the shared tree reads 0 where 3 is left.  Costs O(n), so it runs only
+ * when the heavy items are gone: at most once per factor 2^26 of weight
+ * removed.
+ */
+static void
+weighted_refresh(NegsampDraw *d)
+{
+	uint64		n = (uint64) d->s->n;
+	double	   *tree;
+
+	if (d->weight_base - d->removed_weight >= d->weight_base * EXACT_REBUILD_FRACTION)
+		return;
+
+	tree = alloc_huge(sizeof(double) * (n + 1));
+	tree[0] = 0.0;
+	for (uint64 i = 1; i <= n; i++)
+		tree[i] = removed_test(d, (uint32) (i - 1)) ? 0.0 : d->weights[i - 1];
+	for (uint64 i = 1; i <= n; i++)
+	{
+		uint64		parent = i + (i & -i);
+
+		if (parent <= n)
+			tree[parent] += tree[i];
+	}
+	d->tree = tree;
+	d->delta = deltamap_create(CurrentMemoryContext, 64, NULL);
+	d->weight_base = 0.0;
+	for (uint64 node = n; node > 0; node -= node & -node)
+		d->weight_base += tree[node];
+	d->removed_weight = 0.0;
 }
 
 /* Descend the tree to the item in which cumulative weight u falls */
@@ -1120,6 +1234,7 @@ weighted_pick(NegsampDraw *d, pg_prng_state *rng)
 {
 	uint32		item;
 
+	weighted_refresh(d);
 	for (int attempt = 0; attempt < WEIGHTED_MAX_RETRIES; attempt++)
 	{
 		double		total = 0.0;
@@ -1135,9 +1250,9 @@ weighted_pick(NegsampDraw *d, pg_prng_state *rng)
 	}
 
 	/*
-	 * NOTE: only reached when rounding residue in the tree outweighs every
-	 * eligible item, which takes weights more than about 1e15 apart.  The
-	 * scan keeps the draw correct at O(n) cost.
+	 * A last resort: weighted_refresh keeps the tree's rounding error within
+	 * 2^-27 of the eligible weight, so 16 picks of removed items in a row
+	 * are all but impossible.  The scan ends the draw at O(n) cost.
 	 */
 	for (item = 0; item < (uint32) d->s->n; item++)
 		if (weighted_is_eligible(d, item))
@@ -1157,6 +1272,10 @@ weighted_begin(NegsampDraw *d, int expected)
 	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 64), NULL);
 	removed_create(d, expected);
 	d->eligible = s->npositive;
+	d->weight_base = 0.0;
+	for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
+		d->weight_base += d->tree[node];
+	d->removed_weight = 0.0;
 }
 
 /* ---------------------------------------------------------------------
@@ -1215,6 +1334,7 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 
 	if (s->weighted)
 	{
+		weighted_refresh(d);
 		d->start_total = 0.0;
 		for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
 			d->start_total += tree_node(d, (uint32) node);
@@ -1243,7 +1363,7 @@ NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item)
 
 		if ((int64) b == draw->reserved && draw->start_reserved)
 			return 0.0;
-		weight = draw->bweight[b];
+		weight = draw->start_bweight ? draw->start_bweight[b] : draw->bweight[b];
 	}
 	return weight / draw->start_total;
 }
@@ -1323,12 +1443,14 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
 	/* Keep the bucket of each pick, so applying the draw need not find it */
 	if (draw->npicked + k > draw->pick_capacity)
 	{
-		int			capacity = Max(draw->npicked + k, 2 * draw->pick_capacity);
+		int			capacity = Max(draw->npicked + k,
+								   (int) Min((int64) 2 * draw->pick_capacity,
+											 NegsampDrawEligible(draw) + draw->npicked));
 
 		if (draw->pick_info)
-			draw->pick_info = repalloc(draw->pick_info, sizeof(PickInfo) * capacity);
+			draw->pick_info = repalloc_huge(draw->pick_info, sizeof(PickInfo) * capacity);
 		else
-			draw->pick_info = palloc(sizeof(PickInfo) * capacity);
+			draw->pick_info = alloc_huge(sizeof(PickInfo) * capacity);
 		draw->pick_capacity = capacity;
 	}
 	bucketed_pick_many(draw, rng, k, picked, draw->pick_info + draw->npicked);
@@ -1380,16 +1502,19 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 	int64		count_space[APPLY_STACK_BUCKETS];
 	uint32		start_space[APPLY_STACK_BUCKETS + 1];
 	GroupedPick grouped_space[APPLY_STACK_PICKS];
-	uint32	   *npicks = small ? npicks_space : palloc(sizeof(uint32) * nb);
-	uint32	   *first = small ? first_space : palloc(sizeof(uint32) * nb);
-	uint32	   *split = small ? split_space : palloc(sizeof(uint32) * nb);
-	int64	   *old_count = small ? count_space : palloc(sizeof(int64) * nb);
-	uint32	   *old_start = small ? start_space : palloc(sizeof(uint32) * (nb + 1));
-	GroupedPick *grouped = small ? grouped_space : palloc(sizeof(GroupedPick) * k);
+	uint32	   *npicks = small ? npicks_space : alloc_huge(sizeof(uint32) * nb);
+	uint32	   *first = small ? first_space : alloc_huge(sizeof(uint32) * nb);
+	uint32	   *split = small ? split_space : alloc_huge(sizeof(uint32) * nb);
+	int64	   *old_count = small ? count_space : alloc_huge(sizeof(int64) * nb);
+	uint32	   *old_start = small ? start_space : alloc_huge(sizeof(uint32) * (nb + 1));
+	GroupedPick *grouped = small ? grouped_space : alloc_huge(sizeof(GroupedPick) * k);
 	uint32		next = 0;
 	uint32		lowest = nb;
 	uint32		highest = 0;
 	uint32		out;
+
+	/* Set after the allocations above, so an error there leaves it unset */
+	s->changing = true;
 
 	/*
 	 * Count the picks of each bucket, and find the range of buckets they
@@ -1501,10 +1626,11 @@ NegsampApply(NegsampSampler *s, const NegsampDraw *draw, const uint32 *picked,
 	if (k == 0)
 		return;
 	Assert(draw->s == s);
-	s->changing = true;
 	if (s->strategy == NEGSAMP_UNIFORM)
 	{
 		int64	   *counts = NS_COUNTS(s);
+
+		s->changing = true;
 
 		/*
 		 * Start every cache miss before the first increment waits on one,
