@@ -36,6 +36,20 @@ SELECT (SELECT array_agg(draws ORDER BY item_id) FROM negsamp.item_counts('rf'))
 -- No rows: nothing to restore.
 SELECT negsamp.restore_counts('rf', 1, 1) FROM generate_series(1, 0);
 
+-- Counts at the top of the bigint range: a recorded draw that would take
+-- their total past it fails and records nothing, and a dry run still
+-- draws.  The total bounds every count.
+SELECT negsamp.create_sampler('top_u', 'uniform', cardinality => 3, seed => 1);
+SELECT negsamp.create_sampler('top_t', 'threshold', cardinality => 3, seed => 1);
+SELECT negsamp.restore_counts('top_u', 0, 9223372036854775807);
+SELECT negsamp.restore_counts('top_t', i, 3074457345618258602) FROM generate_series(0, 2) i;
+SELECT negsamp.sample_array('top_u', 1, exclude => '{0,2}');
+SELECT negsamp.sample_array('top_u', 1, exclude => '{1,2}', record => false);
+SELECT item_id, draws FROM negsamp.item_counts('top_u');
+SELECT cardinality(negsamp.sample_array('top_t', 1));
+SELECT negsamp.sample_array('top_t', 2);
+SELECT sum(draws) FROM negsamp.item_counts('top_t');
+
 -- save_state is for superusers only.
 SELECT has_function_privilege('public', 'negsamp.save_state()', 'execute') AS public_may_save;
 

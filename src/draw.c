@@ -166,8 +166,9 @@ retry:
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k %d is larger than the " INT64_FORMAT " eligible items of sampler \"%s\"",
 						k, eligible, name),
-				 errdetail("The catalog has " INT64_FORMAT " items; the others are excluded or have weight 0.",
-						   n),
+				 errdetail_plural("The catalog has " INT64_FORMAT " item; the others are excluded or have weight 0.",
+								  "The catalog has " INT64_FORMAT " items; the others are excluded or have weight 0.",
+								  n, n),
 				 errhint("Request at most " INT64_FORMAT " negatives.", eligible)));
 	}
 
@@ -234,7 +235,19 @@ retry:
 		goto retry;
 	}
 	if (mode == LW_EXCLUSIVE)
+	{
+		if (NegsampApplyWouldOverflow(s, k))
+		{
+			NegsampRelease(slot);
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("recording this draw would overflow the counts of sampler \"%s\"",
+							name),
+					 errdetail("The total of the counts would exceed the bigint range."),
+					 errhint("Reset the sampler, restore smaller counts, or draw with record => false.")));
+		}
 		NegsampApply(s, draw, picked, k);
+	}
 	NegsampRelease(slot);
 	NegsampDrawEnd(draw);
 

@@ -1615,6 +1615,19 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 }
 
 /*
+ * Return true when recording k more draws would take the total of the
+ * counts, and so possibly a count, past the bigint range.  Only
+ * restore_counts can set counts that high.  The caller holds the sampler's
+ * lock.
+ */
+bool
+NegsampApplyWouldOverflow(const NegsampSampler *s, int k)
+{
+	/* draws is the sum of the counts, so no count exceeds it */
+	return s->draws > PG_INT64_MAX - k || s->calls == PG_INT64_MAX;
+}
+
+/*
  * Add one to the count of each item that draw picked (k distinct indexes,
  * picked[k]) and record the call.  The caller holds the sampler's lock in
  * exclusive mode, and has held it since the draw began.

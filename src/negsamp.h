@@ -178,6 +178,7 @@ extern void NegsampDrawWillApply(NegsampDraw *draw);
 extern double NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item);
 extern void NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k,
 							uint32 *picked);
+extern bool NegsampApplyWouldOverflow(const NegsampSampler *s, int k);
 extern void NegsampApply(NegsampSampler *s, const NegsampDraw *draw,
 						 const uint32 *picked, int k);
 
