@@ -163,6 +163,27 @@ FROM unnest(negsamp.sample_array('sparse_ids', 10,
                 || '{-9223372036854775808,9223372036854775807,0,1,40001,999}'::bigint[])) x;
 SELECT negsamp.drop_sampler('sparse_ids');
 
+-- The counts equal a tally of the negatives returned, item by item, for
+-- frequency and threshold samplers whose counts spread over many buckets
+-- (exclusions move picks between them), and the probabilities stay a
+-- distribution.
+SELECT negsamp.create_sampler('tally_' || strategy, strategy, cardinality => 30, seed => 9)
+FROM unnest('{frequency,threshold}'::text[]) strategy;
+CREATE TEMP TABLE tally AS
+SELECT strategy, unnest(negsamp.sample_array('tally_' || strategy, 1 + g % 13,
+                        exclude => ARRAY[g % 30, (g * 7) % 30]::bigint[])) AS item_id
+FROM unnest('{frequency,threshold}'::text[]) strategy, generate_series(1, 400) g;
+SELECT t.strategy, count(*) AS items,
+       bool_and(c.draws = coalesce(t.n, 0)) AS counts_match_tally,
+       round(sum(c.probability)::numeric, 12) AS probability_total
+FROM (SELECT s.strategy, i.item_id, x.n
+      FROM unnest('{frequency,threshold}'::text[]) s(strategy)
+      CROSS JOIN generate_series(0, 29) i(item_id)
+      LEFT JOIN (SELECT strategy, item_id, count(*) AS n FROM tally GROUP BY 1, 2) x
+             ON x.strategy = s.strategy AND x.item_id = i.item_id) t
+JOIN LATERAL negsamp.item_counts('tally_' || t.strategy) c ON c.item_id = t.item_id
+GROUP BY t.strategy ORDER BY t.strategy;
+
 -- Errors: k too large, negative, NULL; NULL name, record; unknown sampler.
 SELECT negsamp.sample_array('u', 21);
 SELECT negsamp.sample_array('u', 2147483647);

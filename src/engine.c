@@ -1466,9 +1466,9 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
  * Move the picked items of each bucket to the end of its run, so each
  * bucket splits into its unpicked items (count c) and its picked ones
  * (count c+1).  Then rebuild the bucket list from the lowest bucket
- * picked from, merging runs of equal count.  The picks are grouped by the
- * buckets the draw recorded, with a counting sort.  Costs O(k) plus a few
- * passes over the buckets from the lowest one picked from.
+ * picked from, merging runs of equal count.  The draw recorded each pick's
+ * bucket.  Costs O(k) plus a few passes over the buckets from the lowest
+ * one picked from.
  *
  * In catalogs of millions of items each pick costs a few cache misses
  * here, so the loops start loading what the swaps will touch before the
@@ -1478,13 +1478,6 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
  */
 /* Applying a call this small needs no allocation */
 #define APPLY_STACK_BUCKETS	64
-#define APPLY_STACK_PICKS	256
-
-typedef struct GroupedPick
-{
-	uint32		item;
-	uint32		position;		/* NO_POSITION when not known */
-} GroupedPick;
 
 static void
 apply_bucketed(NegsampSampler *s, const uint32 *picked,
@@ -1495,20 +1488,15 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 	int64	   *bcount = NS_BCOUNT(s);
 	uint32	   *bstart = NS_BSTART(s);
 	uint32		nb = s->nbuckets;
-	bool		small = nb <= APPLY_STACK_BUCKETS && k <= APPLY_STACK_PICKS;
+	bool		small = nb <= APPLY_STACK_BUCKETS;
 	uint32		npicks_space[APPLY_STACK_BUCKETS];
-	uint32		first_space[APPLY_STACK_BUCKETS];
 	uint32		split_space[APPLY_STACK_BUCKETS];
 	int64		count_space[APPLY_STACK_BUCKETS];
 	uint32		start_space[APPLY_STACK_BUCKETS + 1];
-	GroupedPick grouped_space[APPLY_STACK_PICKS];
 	uint32	   *npicks = small ? npicks_space : alloc_huge(sizeof(uint32) * nb);
-	uint32	   *first = small ? first_space : alloc_huge(sizeof(uint32) * nb);
 	uint32	   *split = small ? split_space : alloc_huge(sizeof(uint32) * nb);
 	int64	   *old_count = small ? count_space : alloc_huge(sizeof(int64) * nb);
 	uint32	   *old_start = small ? start_space : alloc_huge(sizeof(uint32) * (nb + 1));
-	GroupedPick *grouped = small ? grouped_space : alloc_huge(sizeof(GroupedPick) * k);
-	uint32		next = 0;
 	uint32		lowest = nb;
 	uint32		highest = 0;
 	uint32		out;
@@ -1532,49 +1520,36 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 		prefetch_write(&pos[picked[j]]);
 	}
 
-	/* Group the picks by bucket, as item and position, in grouped[] */
-	for (uint32 b = lowest; b <= highest; b++)
+	/*
+	 * The items that the picks displace from the end of each bucket.  Then
+	 * split[b] counts down through the end of bucket b, where its picks go.
+	 */
+	for (uint32 b = lowest; b < nb; b++)
 	{
-		first[b] = next;
-		next += npicks[b];
-	}
-	for (int j = 0; j < k; j++)
-	{
-		GroupedPick *g = &grouped[first[info[j].bucket]++];
-
-		g->item = picked[j];
-		g->position = info[j].position;
-	}
-
-	/* The items that the picks displace from the end of each bucket */
-	for (uint32 b = lowest; b <= highest; b++)
-	{
-		for (uint32 i = 0; i < npicks[b]; i++)
+		split[b] = bstart[b + 1];
+		for (uint32 i = 0; b <= highest && i < npicks[b]; i++)
 			prefetch_write(&pos[perm[bstart[b + 1] - 1 - i]]);
 	}
 
-	/* first[b] now ends bucket b's group; buckets above highest have none */
-	for (uint32 b = lowest; b < nb; b++)
+	/*
+	 * Swap each pick with the item at its bucket's next target, in draw
+	 * order.  A displaced item that was picked too moves to where its pick
+	 * was, which perm at the recorded position shows.
+	 */
+	for (int j = 0; j < k; j++)
 	{
-		uint32		target = bstart[b + 1];
-		uint32		end = (b <= highest) ? first[b] : 0;
+		uint32		item = picked[j];
+		uint32		from = info[j].position;
+		uint32		target = --split[info[j].bucket];
+		uint32		other;
 
-		for (uint32 j = end - ((b <= highest) ? npicks[b] : 0); j < end; j++)
-		{
-			uint32		item = grouped[j].item;
-			uint32		from = grouped[j].position;
-			uint32		other;
-
-			if (from == NO_POSITION || perm[from] != item)
-				from = pos[item];
-			target--;
-			other = perm[target];
-			perm[target] = item;
-			pos[item] = target;
-			perm[from] = other;
-			pos[other] = from;
-		}
-		split[b] = target;
+		if (from == NO_POSITION || perm[from] != item)
+			from = pos[item];
+		other = perm[target];
+		perm[target] = item;
+		pos[item] = target;
+		perm[from] = other;
+		pos[other] = from;
 	}
 
 	/* Buckets below the lowest touched one stay as they are */
@@ -1606,11 +1581,9 @@ apply_bucketed(NegsampSampler *s, const uint32 *picked,
 	if (!small)
 	{
 		pfree(npicks);
-		pfree(first);
 		pfree(split);
 		pfree(old_count);
 		pfree(old_start);
-		pfree(grouped);
 	}
 }
 
