@@ -242,6 +242,7 @@ struct NegsampDraw
 	double	   *pcum;			/* proposal weight of buckets 0..b */
 	uint32	   *guide;			/* first bucket whose pcum exceeds a cut */
 	uint32		nguide;
+	double		guide_scale;	/* nguide, as a double */
 	double		proposal_total;
 	double		eligible_weight;	/* unreserved eligible weight */
 	int64		sole_bucket;	/* the only bucket of positive weight, or -1 */
@@ -707,8 +708,12 @@ typedef struct PendingPick
 	uint32		position;
 } PendingPick;
 
-/* Picks whose items are read together, for memory-level parallelism */
-#define PICK_BATCH			64
+/*
+ * Picks whose items are read together, so that their cache misses overlap.
+ * At 10,000,000 items, threshold calls of k = 128 took 1.2 us with 128 and
+ * 1.4 us with 64.
+ */
+#define PICK_BATCH			128
 
 /*
  * Switch to exact picks: rebuild the bucket tree from the eligible counts
@@ -777,7 +782,8 @@ build_proposal(NegsampDraw *d)
 	 * never starts past the bucket it must find.
 	 */
 	d->nguide = 4 * d->nbuckets;
-	d->guide = alloc_huge(sizeof(uint32) * d->nguide);
+	d->guide = alloc_huge(sizeof(uint32) * (d->nguide + 1));
+	d->guide_scale = (double) d->nguide;
 	step = cum / (double) d->nguide;
 	for (uint32 j = 0; j < d->nguide; j++)
 	{
@@ -787,6 +793,8 @@ build_proposal(NegsampDraw *d)
 			b++;
 		d->guide[j] = b;
 	}
+	/* x * nguide rounds to nguide only for x within 2^-53 of 1 */
+	d->guide[d->nguide] = b;
 }
 
 /* Draw the bucket of a candidate in proportion to its proposal weight */
@@ -795,7 +803,7 @@ propose_bucket(const NegsampDraw *d, pg_prng_state *rng)
 {
 	double		x = rng_double(rng);
 	double		u = x * d->proposal_total;
-	uint32		b = d->guide[Min((uint32) (x * d->nguide), d->nguide - 1)];
+	uint32		b = d->guide[(uint32) (x * d->guide_scale)];
 
 	/* Buckets of zero weight have pcum equal to the one before: never taken */
 	while (b < d->nbuckets - 1 && d->pcum[b] <= u)
@@ -841,6 +849,49 @@ bucket_candidates(const NegsampDraw *d, pg_prng_state *rng, Candidate *batch,
 }
 
 /*
+ * Keep the candidates of batch[] whose items are not removed yet, over the
+ * bitmap, into picked[] and info[], and add up their weight in
+ * taken_weight.  Return how many are kept.  The same as the
+ * loop in propose_picks, with the bitmap and the list in local variables,
+ * which the compiler cannot keep there through the stores of the loop.
+ */
+static int
+accept_by_bitmap(NegsampDraw *d, const Candidate *batch, int want,
+				 uint32 *picked, PickInfo *info, double *taken_weight)
+{
+	uint64	   *bits = d->removed_bits;
+	uint32	   *list = d->removed_list;
+	uint32		nremoved = d->nremoved;
+	const uint32 *perm = d->perm;
+	uint32	   *beligible = d->beligible;
+	const double *bweight = d->bweight;
+	double		taken = 0.0;
+	int			accepted = 0;
+
+	for (int c = 0; c < want; c++)
+	{
+		uint32		b = batch[c].bucket;
+		uint32		item = perm ? perm[batch[c].position] : batch[c].position;
+		uint64		bit = UINT64CONST(1) << (item % 64);
+		uint64		word = bits[item / 64];
+
+		if (word & bit)
+			continue;
+		bits[item / 64] = word | bit;
+		list[nremoved++] = item;
+		picked[accepted] = item;
+		info[accepted].bucket = b;
+		info[accepted].position = batch[c].position;
+		accepted++;
+		beligible[b]--;
+		taken += bweight[b];
+	}
+	d->nremoved = nremoved;
+	*taken_weight = taken;
+	return accepted;
+}
+
+/*
  * Pick items by rejection from a fixed proposal, into picked[] and info[]
  * from index done on.  Return the number of items picked so far: k, or
  * fewer when the draw switched to exact picks.
@@ -875,7 +926,10 @@ propose_picks(NegsampDraw *d, pg_prng_state *rng, int done, int k,
 		if (d->pcum == NULL)
 			build_proposal(d);
 		bucket_candidates(d, rng, batch, want);
-		for (int c = 0; c < want; c++)
+		if (d->removed_bits)
+			accepted = accept_by_bitmap(d, batch, want, picked + done,
+										info + done, &taken_weight);
+		for (int c = 0; c < want && !d->removed_bits; c++)
 		{
 			uint32		b = batch[c].bucket;
 			uint32		item = item_at(d, batch[c].position);
@@ -1376,10 +1430,14 @@ NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item)
 void
 NegsampDrawEnd(NegsampDraw *draw)
 {
-	if (draw->removed_bits == NULL)
+	uint64	   *bits = draw->removed_bits;
+	const uint32 *list = draw->removed_list;
+	uint32		nremoved = draw->nremoved;
+
+	if (bits == NULL)
 		return;
-	for (uint32 i = 0; i < draw->nremoved; i++)
-		draw->removed_bits[draw->removed_list[i] / 64] = 0;
+	for (uint32 i = 0; i < nremoved; i++)
+		bits[list[i] / 64] = 0;
 	draw->removed_bits = NULL;
 	backend_bits_dirty = false;
 }
