@@ -237,7 +237,7 @@ simulate_call(NegsampSampler *s, int32 k, uint32 *picked)
 
 	pg_prng_seed(&rng, pg_prng_uint64(&s->prng));
 
-	/* The chunks of NegsampDrawIds, so the picks equal a shared sampler's */
+	/* Pick in the chunks NegsampDrawIds uses, so the picks equal a shared sampler's */
 	for (int64 done = 0; done < k; done += NEGSAMP_PICKS_PER_CHECK)
 	{
 		CHECK_FOR_INTERRUPTS();
