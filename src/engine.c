@@ -333,6 +333,7 @@ removed_create(NegsampDraw *d, int expected)
 	words = ((Size) d->s->n + 63) / 64;
 	if (words > backend_words)
 	{
+		/* Forget the old bitmap first, in case the new allocation fails */
 		if (backend_bits)
 			pfree(backend_bits);
 		backend_bits = NULL;
@@ -390,7 +391,7 @@ removed_reserve(NegsampDraw *d, int extra)
 		itemset_reserve(&d->removed, (uint32) extra);
 		return;
 	}
-	/* One slot more: removed_add writes before it knows the item is new */
+	/* One slot more: removed_add writes before it tests whether the item is new */
 	need = (uint64) d->nremoved + extra + 1;
 	if (need > d->removed_capacity)
 	{
@@ -541,10 +542,9 @@ copy_bucket(NegsampDraw *d, uint32 b)
 }
 
 /*
- * Fraction of the bucket tree's total at its last rebuild below which
- * the tree is rebuilt: sums of doubles carry errors of about 2^-53 of the
- * largest total they held, so 2^-26 keeps the error within 2^-27 of
- * what is left.
+ * Fraction of a tree's total at its last rebuild below which the tree is
+ * rebuilt.  Sums of doubles carry errors of about 2^-53 of the largest
+ * total they held, so 2^-26 keeps the error within 2^-27 of what is left.
  */
 #define EXACT_REBUILD_FRACTION	(1.0 / 67108864.0)
 
@@ -552,10 +552,11 @@ static double count_weight(const NegsampSampler *s, int64 count, int64 min_count
 
 /*
  * Set the weight of one item of each bucket, relative to the lowest count
- * still eligible, which gets weight 1: scaling changes no probability, but
- * keeps the weights from underflowing or overflowing at small
- * temperatures.  Buckets without eligible items get weight 0.  The first
- * weights of the draw are kept for NegsampDrawStartProbability.
+ * still eligible, which gets weight 1.  Scaling changes no probability, but
+ * at small temperatures it keeps the lowest eligible count from
+ * underflowing and the counts below it from overflowing: buckets without
+ * eligible items get weight 0.  The draw's first weights are kept for
+ * NegsampDrawStartProbability.
  */
 static void
 set_weights(NegsampDraw *d)
@@ -665,9 +666,10 @@ bucketed_choose(NegsampDraw *d, pg_prng_state *rng)
 }
 
 /*
- * Return a uniform integer in [0, range), for 0 < range <= 2^32 - 1, by
- * Lemire's multiply-and-shift with rejection of the few biased products:
- * exact, and one generator step in all but range / 2^32 of the calls.
+ * Return a uniform integer in [0, range), for 0 < range <= 2^32 - 1: the
+ * high half of a 32-bit random number times range.  The few products that
+ * would bias it are drawn again, so the result is exact.  All but
+ * range / 2^32 of the calls take one generator step.
  */
 static inline uint32
 uniform_below(pg_prng_state *rng, uint32 range)
@@ -722,14 +724,14 @@ typedef struct PendingPick
 static void
 start_exact(NegsampDraw *d)
 {
-	/* Picks made by proposal may have used up the heaviest buckets */
-	if (d->proposing)
-	{
-		d->exact = true;
-		set_weights(d);
-	}
+	bool		was_proposing = d->proposing;
+
 	d->proposing = false;
 	d->exact = true;
+
+	/* Picks made by proposal may have used up the heaviest buckets */
+	if (was_proposing)
+		set_weights(d);
 	fenwick_rebuild(d);
 	for (uint32 b = 0; b < d->nbuckets; b++)
 		if (d->bitems[b] == NULL && (uint64) d->beligible[b] * 2 < bucket_size(d, b))
@@ -739,8 +741,7 @@ start_exact(NegsampDraw *d)
 /*
  * Build the cumulative proposal weights and a guide table over them.  Cut j
  * of nguide equal parts of the total starts the search at the first bucket
- * whose cumulative weight exceeds it, so a search steps past few buckets
- * (the cutpoint method of Chen and Asau).
+ * whose cumulative weight exceeds it, so a search steps past few buckets.
  */
 static void
 build_proposal(NegsampDraw *d)
@@ -849,20 +850,18 @@ bucket_candidates(const NegsampDraw *d, pg_prng_state *rng, Candidate *batch,
 }
 
 /*
- * Keep the candidates of batch[] whose items are not removed yet, over the
- * bitmap, into picked[] and info[], and add up their weight in
- * taken_weight.  Return how many are kept.  The same as the
- * loop in propose_picks, with the bitmap and the list in local variables,
- * which the compiler cannot keep there through the stores of the loop.
+ * Keep the candidates of batch[] whose items are not removed yet: add them
+ * to picked[] and info[], set *kept to their number, and return their
+ * total weight.  The bitmap and the list are copied to local variables,
+ * because the compiler would reload them after every store of the loop.
  */
-static int
-accept_by_bitmap(NegsampDraw *d, const Candidate *batch, int want,
-				 uint32 *picked, PickInfo *info, double *taken_weight)
+static double
+accept_candidates(NegsampDraw *d, const Candidate *batch, int want,
+				  uint32 *picked, PickInfo *info, int *kept)
 {
 	uint64	   *bits = d->removed_bits;
 	uint32	   *list = d->removed_list;
 	uint32		nremoved = d->nremoved;
-	const uint32 *perm = d->perm;
 	uint32	   *beligible = d->beligible;
 	const double *bweight = d->bweight;
 	double		taken = 0.0;
@@ -871,14 +870,21 @@ accept_by_bitmap(NegsampDraw *d, const Candidate *batch, int want,
 	for (int c = 0; c < want; c++)
 	{
 		uint32		b = batch[c].bucket;
-		uint32		item = perm ? perm[batch[c].position] : batch[c].position;
-		uint64		bit = UINT64CONST(1) << (item % 64);
-		uint64		word = bits[item / 64];
+		uint32		item = item_at(d, batch[c].position);
 
-		if (word & bit)
+		if (bits)
+		{
+			uint64		bit = UINT64CONST(1) << (item % 64);
+			uint64		word = bits[item / 64];
+
+			if (word & bit)
+				continue;
+			bits[item / 64] = word | bit;
+			list[nremoved++] = item;
+		}
+		else if (!itemset_add(&d->removed, item))
 			continue;
-		bits[item / 64] = word | bit;
-		list[nremoved++] = item;
+
 		picked[accepted] = item;
 		info[accepted].bucket = b;
 		info[accepted].position = batch[c].position;
@@ -887,8 +893,8 @@ accept_by_bitmap(NegsampDraw *d, const Candidate *batch, int want,
 		taken += bweight[b];
 	}
 	d->nremoved = nremoved;
-	*taken_weight = taken;
-	return accepted;
+	*kept = accepted;
+	return taken;
 }
 
 /*
@@ -914,8 +920,8 @@ propose_picks(NegsampDraw *d, pg_prng_state *rng, int done, int k,
 	while (done < k)
 	{
 		int			want = Min(k - done, PICK_BATCH);
-		int			accepted = 0;
-		double		taken_weight = 0.0;
+		int			accepted;
+		double		taken_weight;
 
 		if (d->unreserved_eligible == 0 ||
 			d->eligible_weight * 2.0 < d->proposal_total)
@@ -926,23 +932,8 @@ propose_picks(NegsampDraw *d, pg_prng_state *rng, int done, int k,
 		if (d->pcum == NULL)
 			build_proposal(d);
 		bucket_candidates(d, rng, batch, want);
-		if (d->removed_bits)
-			accepted = accept_by_bitmap(d, batch, want, picked + done,
-										info + done, &taken_weight);
-		for (int c = 0; c < want && !d->removed_bits; c++)
-		{
-			uint32		b = batch[c].bucket;
-			uint32		item = item_at(d, batch[c].position);
-
-			if (!removed_add(d, item))
-				continue;
-			picked[done + accepted] = item;
-			info[done + accepted].bucket = b;
-			info[done + accepted].position = batch[c].position;
-			accepted++;
-			d->beligible[b]--;
-			taken_weight += d->bweight[b];
-		}
+		taken_weight = accept_candidates(d, batch, want, picked + done,
+										 info + done, &accepted);
 		done += accepted;
 		d->eligible -= accepted;
 		d->unreserved_eligible -= accepted;
@@ -1105,8 +1096,8 @@ bucketed_begin(NegsampDraw *d, int expected)
 
 	/*
 	 * Frequency and threshold weights depend on the lowest eligible count,
-	 * so bucketed_after_exclusions sets them and builds the bucket tree.
-	 * Until then the exclusions update a tree of zeros.
+	 * so bucketed_after_exclusions sets them.  Until then the exclusions
+	 * update a tree of zeros.
 	 */
 	d->beligible = alloc_huge(sizeof(uint32) * d->nbuckets);
 	d->bitems = alloc_huge_zero(sizeof(uint32 *) * d->nbuckets);
@@ -1135,12 +1126,8 @@ bucketed_begin(NegsampDraw *d, int expected)
 }
 
 /*
- * After the exclusions: scale the weights so the lowest eligible count has
- * weight 1 and rebuild the bucket tree from the integer counts, then copy
- * the buckets that are mostly removed.  Scaling changes no probability,
- * but without it a small temperature could underflow every weight left
- * once the lowest counts are excluded, and subtracting the excluded weight
- * could lose the remaining total to rounding.
+ * After the exclusions: weigh the buckets from the lowest eligible count,
+ * record the start totals, and choose how the draw picks.
  */
 static void
 bucketed_after_exclusions(NegsampDraw *d)
@@ -1168,7 +1155,7 @@ bucketed_after_exclusions(NegsampDraw *d)
 	d->start_reserved = d->reserved >= 0 && skip_reserved;
 	d->start_total = eligible_weight;
 
-	/* The first pick builds the guide table */
+	/* A proposing draw builds its guide table at the first pick */
 	d->proposing = eligible_weight > 0.0 && eligible_weight * 2.0 >= proposal_total;
 	if (!d->proposing)
 		start_exact(d);
@@ -1188,6 +1175,17 @@ tree_node(const NegsampDraw *d, uint32 node)
 	if (e)
 		value -= e->value;
 	return (value > 0.0) ? value : 0.0;
+}
+
+/* Return the tree's total weight, less the removed weight */
+static double
+weighted_total(const NegsampDraw *d)
+{
+	double		total = 0.0;
+
+	for (uint64 node = (uint64) d->s->n; node > 0; node -= node & -node)
+		total += tree_node(d, (uint32) node);
+	return total;
 }
 
 static bool
@@ -1220,9 +1218,11 @@ weighted_remove(NegsampDraw *d, uint32 item)
  * less than EXACT_REBUILD_FRACTION of the weight it was built with is
  * eligible.  Node sums minus removed weight would otherwise lose what is
  * left to rounding: with weights {1e20, 1, 1, 1} and the first excluded,
- * the shared tree reads 0 where 3 is left.  Costs O(n), so it runs only
- * when the heavy items are gone: at most once per factor 2^26 of weight
- * removed.
+ * the shared tree reads 0 where 3 is left.  A rebuild resets the base, so
+ * the next one waits for another factor 2^26 of weight removed.
+ *
+ * NOTE: this is the one step of a draw that walks the catalog, O(n).  It
+ * runs only for weights more than 2^26 apart whose heavy items are gone.
  */
 static void
 weighted_refresh(NegsampDraw *d)
@@ -1246,9 +1246,7 @@ weighted_refresh(NegsampDraw *d)
 	}
 	d->tree = tree;
 	d->delta = deltamap_create(CurrentMemoryContext, 64, NULL);
-	d->weight_base = 0.0;
-	for (uint64 node = n; node > 0; node -= node & -node)
-		d->weight_base += tree[node];
+	d->weight_base = weighted_total(d);
 	d->removed_weight = 0.0;
 }
 
@@ -1291,11 +1289,7 @@ weighted_pick(NegsampDraw *d, pg_prng_state *rng)
 	weighted_refresh(d);
 	for (int attempt = 0; attempt < WEIGHTED_MAX_RETRIES; attempt++)
 	{
-		double		total = 0.0;
-
-		for (uint64 node = (uint64) d->s->n; node > 0; node -= node & -node)
-			total += tree_node(d, (uint32) node);
-		item = weighted_search(d, rng_double(rng) * total);
+		item = weighted_search(d, rng_double(rng) * weighted_total(d));
 		if (weighted_is_eligible(d, item))
 		{
 			weighted_remove(d, item);
@@ -1326,9 +1320,7 @@ weighted_begin(NegsampDraw *d, int expected)
 	d->delta = deltamap_create(CurrentMemoryContext, Max(expected * 8, 64), NULL);
 	removed_create(d, expected);
 	d->eligible = s->npositive;
-	d->weight_base = 0.0;
-	for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
-		d->weight_base += d->tree[node];
+	d->weight_base = weighted_total(d);		/* nothing removed yet */
 	d->removed_weight = 0.0;
 }
 
@@ -1389,9 +1381,7 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 	if (s->weighted)
 	{
 		weighted_refresh(d);
-		d->start_total = 0.0;
-		for (uint64 node = (uint64) s->n; node > 0; node -= node & -node)
-			d->start_total += tree_node(d, (uint32) node);
+		d->start_total = weighted_total(d);
 	}
 
 	return d;
@@ -1400,7 +1390,8 @@ NegsampDrawBegin(const NegsampSampler *s, const int64 *exclude, int nexclude,
 /*
  * Return the probability that a single draw with this draw's exclusions
  * picks item, as it was before the first pick.  Valid after any number of
- * picks, because buckets and weights do not change during a draw.
+ * picks: the buckets do not change during a draw, and the draw keeps its
+ * first weights when it weighs the buckets again.
  */
 double
 NegsampDrawStartProbability(const NegsampDraw *draw, uint32 item)
@@ -1456,7 +1447,6 @@ NegsampDrawWillApply(NegsampDraw *draw)
 	if (draw->s->strategy == NEGSAMP_UNIFORM && !draw->s->weighted &&
 		draw->s->n > PREFETCH_COUNTS_MIN_ITEMS)
 		draw->counts = NS_COUNTS(draw->s);
-
 }
 
 /*
@@ -1520,6 +1510,9 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
  * ---------------------------------------------------------------------
  */
 
+/* Applying a draw over this many buckets or fewer needs no allocation */
+#define APPLY_STACK_BUCKETS	64
+
 /*
  * Move the picked items of each bucket to the end of its run, so each
  * bucket splits into its unpicked items (count c) and its picked ones
@@ -1534,8 +1527,6 @@ NegsampDrawPick(NegsampDraw *draw, pg_prng_state *rng, int k, uint32 *picked)
  * the item there, unless an earlier swap moved the item since, which perm
  * at that position (in the cache already) shows.
  */
-/* Applying a call this small needs no allocation */
-#define APPLY_STACK_BUCKETS	64
 
 static void
 apply_bucketed(NegsampSampler *s, const uint32 *picked,

@@ -12,10 +12,11 @@
  *
  * When the ids span at most NEGSAMP_IDINDEX_SPREAD times as many values as
  * there are items, the index is a table over that span, and a lookup is
- * one array read.  MovieLens ids qualify: 3,706 items within 1..3,952 in
- * MovieLens 1M, 9,125 within 1..163,949 in ml-latest-small.  Otherwise the
- * index is a hash table, for catalogs of up to NEGSAMP_IDINDEX_MAX_ITEMS
- * items.  Either way a backend spends at most 32 MB on it.
+ * one array read.  MovieLens ids qualify: ml-latest-small rates 9,066
+ * movies with ids within 1..163,949, and the benchmark's MovieLens-1M-like
+ * set has 3,706 items within 1..3,952.  Otherwise the index is a hash
+ * table, for catalogs of up to NEGSAMP_IDINDEX_MAX_ITEMS items.  Either way
+ * a backend spends at most 32 MB on it.
  *
  *-------------------------------------------------------------------------
  */
